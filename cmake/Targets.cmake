@@ -32,15 +32,23 @@ function(hg_test name)
   if(NOT A_TIMEOUT)
     set(A_TIMEOUT 300)
   endif()
-  set(props TIMEOUT ${A_TIMEOUT})
-  if(A_LABELS)
-    list(APPEND props LABELS "${A_LABELS}")
-  endif()
   gtest_discover_tests(${name}
     TEST_PREFIX "${name}."
     DISCOVERY_MODE PRE_TEST
-    PROPERTIES ${props}
+    PROPERTIES TIMEOUT ${A_TIMEOUT}
     WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
+  # gtest_discover_tests flattens PROPERTIES, so a list value such as
+  # LABELS "asan;tsan" would keep only its first element and `ctest -L tsan`
+  # would find nothing. Apply the labels after discovery instead: the
+  # discovery script defines ${name}_TESTS with every discovered test name.
+  if(A_LABELS)
+    set(labels_file "${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake")
+    file(WRITE "${labels_file}"
+      "if(DEFINED ${name}_TESTS)\n"
+      "  set_tests_properties(\${${name}_TESTS} PROPERTIES LABELS \"${A_LABELS}\")\n"
+      "endif()\n")
+    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${labels_file}")
+  endif()
   set_property(GLOBAL APPEND PROPERTY HG_TEST_TARGETS ${name})
   foreach(label ${A_LABELS})
     set_property(GLOBAL APPEND PROPERTY HG_TEST_TARGETS_${label} ${name})
