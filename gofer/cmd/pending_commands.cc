@@ -21,19 +21,6 @@ int Refuse(const char* command, const char* issue) {
 
 }  // namespace
 
-int ServeMain(int argc, char** argv) {
-  FlagSet fs("serve", "Serve one directory over LisaFS.");
-  std::string root, listen;
-  int64_t fd = -1;
-  bool readonly = false;
-  fs.String("root", &root, "DIR", "directory to serve");
-  fs.Int("fd", &fd, "N", "inherited, connected unix stream socket to serve");
-  fs.String("listen", &listen, "SOCKET_PATH", "accept connections on a new socket (mode 0600)");
-  fs.Bool("readonly", &readonly, "answer every mutating RPC with EROFS");
-  if (auto rc = fs.Parse(argc, argv)) return *rc;
-  return Refuse("serve", "issue #4");
-}
-
 int RunMain(int argc, char** argv) {
   FlagSet fs("run", "Run the confined gofer for an OCI bundle.");
   std::string bundle, io_fds;
@@ -49,16 +36,6 @@ int PolicyMain(int argc, char** argv) {
   fs.Positional("compile|explain|query|diff|check [ARGS...]", &args);
   if (auto rc = fs.Parse(argc, argv)) return *rc;
   return Refuse("policy", "issue #6");
-}
-
-int ClientMain(int argc, char** argv) {
-  FlagSet fs("client", "Debugging client over LisaFS.");
-  std::string socket;
-  std::vector<std::string> args;
-  fs.String("socket", &socket, "PATH", "unix socket of a 'hardgofer serve --listen' server");
-  fs.Positional("ls|stat|cat|put|mkdir|rm|mv ARGS...", &args);
-  if (auto rc = fs.Parse(argc, argv)) return *rc;
-  return Refuse("client", "issue #4");
 }
 
 }  // namespace hg::cmd

@@ -1,0 +1,221 @@
+// `hardgofer serve`: serve one directory over LisaFS with fsgofer, on an
+// inherited connected socket (--fd) or on a new listening socket (--listen).
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "gofer/cmd/commands.h"
+#include "gofer/cmd/exit_codes.h"
+#include "gofer/cmd/flags.h"
+#include "gofer/cmd/listen_socket.h"
+#include "gofer/cmd/stop_signals.h"
+#include "gofer/fsgofer/deny_list.h"
+#include "gofer/fsgofer/fs_connection.h"
+#include "gofer/server/server.h"
+#include "gofer/transport/socket_communicator.h"
+#include "path_walk/mount_root.h"
+
+namespace hg::cmd {
+namespace {
+
+constexpr char kServeEpilog[] =
+    "Exactly one of --fd and --listen is required.\n"
+    "  --fd N         serves the one connection on inherited FD N (a connected\n"
+    "                 AF_UNIX stream socket) and exits 0 when the peer closes it.\n"
+    "  --listen PATH  creates PATH (mode 0600; it must not exist), serves every\n"
+    "                 connection whose peer runs as our uid or an --allow-uid,\n"
+    "                 until SIGINT/SIGTERM; then removes PATH and exits 0.\n"
+    "All connections share one server (one node tree, one rename lock).\n"
+    "Runtime errors (exit 1): a root that cannot be served, an FD that is not a\n"
+    "connected unix stream socket, a socket path that exists or cannot be bound.";
+
+int Fail(const std::string& what) {
+  std::fprintf(stderr, "hardgofer serve: %s\n", what.c_str());
+  return kExitRuntime;
+}
+
+struct ServeConfig {
+  std::string root;  // absolute
+  fsgofer::MountRules rules;
+  fsgofer::HostResources host;
+};
+
+// The root as an absolute path (the server's mount path must be), checked
+// the way fsgofer will open it at Mount.
+Result<std::string> AbsoluteRoot(const std::string& root) {
+  std::string abs = root;
+  if (abs.empty()) return Errno(EINVAL);
+  if (abs[0] != '/') {
+    char cwd[PATH_MAX];
+    if (::getcwd(cwd, sizeof(cwd)) == nullptr) return Errno::Last();
+    abs = std::string(cwd) + "/" + abs;
+  }
+  HG_ASSIGN_OR_RETURN(path_walk::MountRoot r, path_walk::OpenMountRoot(abs, {}));
+  (void)r;
+  return abs;
+}
+
+Result<std::shared_ptr<server::Connection>> Start(server::Server& srv, const ServeConfig& cfg,
+                                                  UniqueFd sock) {
+  fsgofer::FsgoferConfig fc;
+  fc.rules = cfg.rules;
+  fc.host = cfg.host;
+  HG_ASSIGN_OR_RETURN(auto impl, fsgofer::FsConnectionImpl::Create(std::move(fc)));
+  server::ConnectionConfig cc;
+  cc.mount_path = cfg.root;
+  cc.opts = fsgofer::ConnectionOptsFor(cfg.rules);
+  cc.impl = std::move(impl);
+  return srv.StartConnection(std::move(sock), std::move(cc));
+}
+
+int ServeFd(const ServeConfig& cfg, int fd, StopSignals& sig) {
+  if (Status s = transport::CheckConnectedUnixStream(fd); !s.ok()) {
+    return Fail("--fd " + std::to_string(fd) + ": not a connected unix stream socket (" +
+                s.error().ToString() + ")");
+  }
+  // Ours now; never inherited by anything we might start.
+  if (::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) return Fail("--fd: " + Errno::Last().ToString());
+  server::Server srv;
+  auto conn = Start(srv, cfg, UniqueFd(fd));
+  if (!conn.ok()) return Fail("cannot serve --fd: " + conn.error().ToString());
+  if (Status s = sig.WatchInThread([&srv] { srv.Stop(); }); !s.ok()) {
+    srv.Stop();
+    srv.Wait();
+    return Fail("signal watcher: " + s.error().ToString());
+  }
+  srv.Wait();  // returns when the peer closed the socket (or on a stop signal)
+  return kExitOk;
+}
+
+int ServeListen(const ServeConfig& cfg, const std::string& path,
+                const std::vector<uint32_t>& allow_uids, StopSignals& sig) {
+  auto ls = ListenSocket::Create(path);
+  if (!ls.ok()) return Fail("--listen " + path + ": " + ls.error().ToString());
+  std::fprintf(stderr, "hardgofer serve: serving %s%s on %s\n", cfg.root.c_str(),
+               cfg.rules.readonly ? " (read-only)" : "", path.c_str());
+  server::Server srv;
+  int rc = kExitOk;
+  pollfd fds[2] = {{ls->fd(), POLLIN, 0}, {sig.fd(), POLLIN, 0}};
+  for (;;) {
+    int n = ::ppoll(fds, 2, nullptr, nullptr);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      rc = Fail("poll: " + Errno::Last().ToString());
+      break;
+    }
+    if (fds[1].revents != 0 && sig.Take() != 0) break;
+    if (fds[0].revents == 0) continue;
+    auto conn = ls->Accept();
+    if (!conn.ok()) {
+      if (conn.error().value() == EAGAIN) continue;
+      // EMFILE and friends: keep serving the connections we have.
+      std::fprintf(stderr, "hardgofer serve: accept: %s\n", conn.error().ToString().c_str());
+      continue;
+    }
+    PeerCheck peer = CheckPeer(conn->get(), allow_uids);
+    if (!peer.allowed) {
+      std::fprintf(stderr, "hardgofer serve: refused connection from uid %u (pid %d)\n", peer.uid,
+                   peer.pid);
+      continue;  // the connection closes here
+    }
+    auto started = Start(srv, cfg, std::move(conn).value());
+    if (!started.ok()) {
+      std::fprintf(stderr, "hardgofer serve: cannot serve connection: %s\n",
+                   started.error().ToString().c_str());
+    }
+  }
+  srv.Stop();
+  srv.Wait();
+  return rc;
+}
+
+}  // namespace
+
+int ServeMain(int argc, char** argv) {
+  FlagSet fs("serve", "Serve one directory over LisaFS.");
+  std::string root, listen, host_uds = "none", host_fifo = "none", xattr = "user";
+  int64_t fd = -1;
+  bool readonly = false;
+  std::vector<std::string> allow, deny;
+  fs.String("root", &root, "DIR", "directory (or regular file) to serve");
+  fs.Int("fd", &fd, "N", "inherited, connected unix stream socket to serve");
+  fs.String("listen", &listen, "SOCKET_PATH", "accept connections on a new socket (mode 0600)");
+  fs.List("allow-uid", &allow, "UID", "with --listen: also accept peers running as UID");
+  fs.Bool("readonly", &readonly, "answer every mutating RPC with EROFS");
+  fs.String("host-uds", &host_uds, "none|open|create|all",
+            "host unix sockets: connect (open), bind (create), both (all)");
+  fs.String("host-fifo", &host_fifo, "none|open", "open host FIFOs");
+  fs.String("xattr", &xattr, "NS,...", "xattr namespaces served: user, trusted, security");
+  fs.List("deny", &deny, "REGEX",
+          "hide paths (from the root, e.g. '/secret(/.*)?') whose whole path matches (RE2)");
+  fs.Epilog(kServeEpilog);
+  if (auto rc = fs.Parse(argc, argv)) return *rc;
+
+  if (root.empty()) return fs.UsageError("flag '--root' is required");
+  const bool have_fd = fd != -1;
+  if (have_fd && (fd < 0 || fd > INT_MAX)) {
+    return fs.UsageError("invalid value '" + std::to_string(fd) + "' for flag '--fd'");
+  }
+  if (have_fd == !listen.empty()) {
+    return fs.UsageError("exactly one of '--fd' and '--listen' is required");
+  }
+  if (!allow.empty() && listen.empty()) {
+    return fs.UsageError("flag '--allow-uid' needs '--listen'");
+  }
+  std::vector<uint32_t> allow_uids;
+  for (const std::string& a : allow) {
+    char* end = nullptr;
+    errno = 0;
+    unsigned long v = std::strtoul(a.c_str(), &end, 10);
+    if (a.empty() || a[0] == '-' || *end != '\0' || errno != 0 || v > UINT32_MAX - 1) {
+      return fs.UsageError("invalid value '" + a + "' for flag '--allow-uid'");
+    }
+    allow_uids.push_back(static_cast<uint32_t>(v));
+  }
+  ServeConfig cfg;
+  cfg.rules.readonly = readonly;
+  auto uds = fsgofer::ParseHostUds(host_uds);
+  if (!uds.ok()) return fs.UsageError("invalid value '" + host_uds + "' for flag '--host-uds'");
+  cfg.rules.host_uds = *uds;
+  auto fifo = fsgofer::ParseHostFifo(host_fifo);
+  if (!fifo.ok()) return fs.UsageError("invalid value '" + host_fifo + "' for flag '--host-fifo'");
+  cfg.rules.host_fifo = *fifo;
+  auto ns = fsgofer::ParseXattrNamespaces(xattr);
+  if (!ns.ok()) return fs.UsageError("invalid value '" + xattr + "' for flag '--xattr'");
+  cfg.rules.xattr_namespaces = *ns;
+  cfg.rules.deny_patterns = deny;
+  if (!fsgofer::DenyList::Compile(deny).ok()) {
+    return fs.UsageError("invalid regular expression for flag '--deny'");
+  }
+
+  auto abs = AbsoluteRoot(root);
+  if (!abs.ok()) return Fail("--root " + root + ": " + abs.error().ToString());
+  cfg.root = *abs;
+  // Opened now, before anything could confine us: /proc/self/fd for
+  // path_walk's magic links and the mount table for Getdents64.
+  auto host = fsgofer::HostResources::Open();
+  if (!host.ok()) return Fail("cannot open /proc: " + host.error().ToString());
+  cfg.host = *host;
+  // Loosening is logged once, loudly (style.md rule 2).
+  if (cfg.rules.host_uds != fsgofer::HostUds::kNone) {
+    std::fprintf(stderr, "hardgofer serve: WARNING: host unix sockets allowed (--host-uds=%s)\n",
+                 host_uds.c_str());
+  }
+  if (cfg.rules.host_fifo != fsgofer::HostFifo::kNone) {
+    std::fprintf(stderr, "hardgofer serve: WARNING: host FIFOs allowed (--host-fifo=open)\n");
+  }
+  auto sig = StopSignals::Block();
+  if (!sig.ok()) return Fail("cannot block signals: " + sig.error().ToString());
+  if (have_fd) return ServeFd(cfg, static_cast<int>(fd), *sig);
+  return ServeListen(cfg, listen, allow_uids, *sig);
+}
+
+}  // namespace hg::cmd
