@@ -30,12 +30,4 @@ int RunMain(int argc, char** argv) {
   return Refuse("run", "issue #7");
 }
 
-int PolicyMain(int argc, char** argv) {
-  FlagSet fs("policy", "Compile, explain, query, diff and check per-container policies.");
-  std::vector<std::string> args;
-  fs.Positional("compile|explain|query|diff|check [ARGS...]", &args);
-  if (auto rc = fs.Parse(argc, argv)) return *rc;
-  return Refuse("policy", "issue #6");
-}
-
 }  // namespace hg::cmd
