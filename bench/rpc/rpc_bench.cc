@@ -4,6 +4,7 @@
 // against: a direct statx of the same directory (the host work) and a futex
 // ping-pong between two threads (the cheapest possible cross-thread hand-off).
 // At exit a table prints each RPC's time as a ratio of (direct + futex floor).
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
