@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/thread_name.h"
 #include "gofer/client/client_rpc.h"
 #include "gofer/wire/max_message_size.h"
 
@@ -191,7 +192,10 @@ void Client::ShutdownChannels() {
 Status Client::StartWatchdog() {
   wake_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!wake_.valid()) return Errno::Last();
-  watchdog_ = std::thread([this] { Watchdog(); });
+  watchdog_ = std::thread([this] {
+    SetThreadName("hg-client-wd");
+    Watchdog();
+  });
   return Status::Ok();
 }
 

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/thread_name.h"
 #include "gofer/client/client_test_util.h"
 #include "path_walk/testing/temp_tree.h"
 
@@ -481,7 +482,7 @@ TEST_F(ClientTest, CallsFailWithEioOnceTheServerIsGone) {
 
 TEST_F(ClientTest, DestroyingTheClientLeavesNoFdOrThreadBehind) {
   const size_t fds = CountEntries("/proc/self/fd");
-  const size_t threads = CountEntries("/proc/self/task");
+  const size_t threads = CountThreadsNamed("hg-");
   {
     ClientServer cs(Root());
     Client& c = cs.client();
@@ -491,12 +492,12 @@ TEST_F(ClientTest, DestroyingTheClientLeavesNoFdOrThreadBehind) {
       auto o = c.OpenAt(w->inodes[1].control_fd, O_RDONLY);
       ASSERT_TRUE(o.ok());
     }
-    EXPECT_GT(CountEntries("/proc/self/task"), threads);
+    EXPECT_GT(CountThreadsNamed("hg-"), threads);
     cs.DisconnectClient();
     EXPECT_EQ(cs.server().node_count(), 1u);
   }
   EXPECT_EQ(CountEntries("/proc/self/fd"), fds);
-  EXPECT_EQ(CountEntries("/proc/self/task"), threads);
+  EXPECT_EQ(CountThreadsNamed("hg-"), threads);
 }
 
 }  // namespace

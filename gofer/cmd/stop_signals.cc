@@ -8,6 +8,8 @@
 
 #include <cerrno>
 
+#include "base/thread_name.h"
+
 namespace hg::cmd {
 
 Result<StopSignals> StopSignals::Block() {
@@ -41,6 +43,7 @@ int StopSignals::Take() const {
 Status StopSignals::WatchInThread(std::function<void()> on_stop) {
   if (watcher_.joinable()) return Errno(EBUSY);
   watcher_ = std::thread([this, on_stop = std::move(on_stop)] {
+    SetThreadName("hg-signals");
     pollfd fds[2] = {{sigfd_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
     for (;;) {
       int n = ::ppoll(fds, 2, nullptr, nullptr);

@@ -6,6 +6,7 @@
 #include <shared_mutex>
 #include <system_error>
 
+#include "base/thread_name.h"
 #include "gofer/server/connection_impl.h"
 #include "gofer/server/handlers.h"
 #include "gofer/server/response_space.h"
@@ -136,7 +137,10 @@ Result<Connection::Reply> Connection::StartChannel(ResponseSpace& out) {
   // client connects as soon as it has the FDs.
   transport::ServerChannel* ch = nc.channel;
   try {
-    channel_threads_.emplace_back([this, ch] { ServeChannel(ch); });
+    channel_threads_.emplace_back([this, ch] {
+      SetThreadName("hg-chan");
+      ServeChannel(ch);
+    });
   } catch (const std::system_error&) {
     ch->Shutdown();
     return Errno(EAGAIN);

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "base/thread_name.h"
 #include "gofer/server/connection.h"
 #include "gofer/server/tree_ops.h"
 #include "gofer/transport/socket_communicator.h"
@@ -89,6 +90,7 @@ Result<std::shared_ptr<Connection>> Server::StartConnection(UniqueFd sock, Conne
   Entry* e = entry.get();
   try {
     entry->thread = std::thread([this, e] {
+      SetThreadName("hg-conn");
       e->conn->Run();
       std::lock_guard<std::mutex> l(mu_);
       e->done = true;

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "base/thread_name.h"
 #include "gofer/server/server_test_util.h"
 #include "gofer/transport/transport_test_util.h"
 #include "gofer/wire/byte_order.h"
@@ -499,6 +500,6 @@ int Caller::OpenChannel(std::unique_ptr<transport::ClientChannel>* out, UniqueFd
 }
 
 size_t CountOpenFds() { return transport::testing::CountOpenFds(); }
-size_t CountThreads() { return transport::testing::CountThreads(); }
+size_t CountThreads() { return CountThreadsNamed("hg-"); }
 
 }  // namespace hg::server::testing
