@@ -206,25 +206,38 @@ ErrorOr<CompiledFilter> Compile(const RuleSet& allow, const DenyRules& deny,
       if (!dup) conjunctions.push_back(std::move(folded).value());
     }
     if (unconditional) conjunctions.assign(1, {});
+    // Drop a conjunction that contains every condition of another one: it is
+    // implied (OR) and adds nothing to the program. libseccomp 2.5.4 also
+    // leaks rule-tree nodes when such a redundant rule is added (found by
+    // fuzz/seccomp_differential; regression input libseccomp-rule-add-leak).
+    {
+      auto contains_all = [](const std::vector<ArgCond>& big, const std::vector<ArgCond>& small) {
+        return std::all_of(small.begin(), small.end(), [&](const ArgCond& c) {
+          // Same test, whatever kind it was written as (kNonNegFd is a mask).
+          return std::any_of(big.begin(), big.end(), [&](const ArgCond& b) {
+            return b.arg() == c.arg() && b.mask() == c.mask() && b.value() == c.value();
+          });
+        });
+      };
+      std::vector<std::vector<ArgCond>> kept;
+      for (size_t i = 0; i < conjunctions.size(); ++i) {
+        bool implied = false;
+        for (size_t j = 0; j < conjunctions.size() && !implied; ++j) {
+          if (i == j) continue;
+          // Equal conjunctions were removed above, so containment is strict.
+          implied = conjunctions[i].size() > conjunctions[j].size() &&
+                    contains_all(conjunctions[i], conjunctions[j]);
+        }
+        if (!implied) kept.push_back(conjunctions[i]);
+      }
+      conjunctions = std::move(kept);
+    }
     // Canonical order: the program depends on which conjunctions exist, not
     // on the order in which sets were merged.
     std::sort(conjunctions.begin(), conjunctions.end(), ConjunctionLess);
 
-    if (rule.fallback && !unconditional) {
-      if (!conjunctions.empty()) {
-        return Error(ErrorCode::kInvalidRule,
-                     name + ": errno fallback (from " + rule.fallback->reason.source +
-                         ") cannot be combined with conditional allow rules (from " +
-                         Sources(rule) +
-                         "); libseccomp would let the errno override them. Allow it "
-                         "unconditionally or drop the fallback");
-      }
-      rc = seccomp_rule_add_exact_array(ctx.get(),
-                                        SCMP_ACT_ERRNO(static_cast<uint32_t>(rule.fallback->err)),
-                                        rule_nr, 0, nullptr);
-      if (rc < 0) return Libseccomp("adding errno rule for " + name, rc);
-    }
-    for (const auto& conds : conjunctions) {
+    // libseccomp exact conditions for one conjunction.
+    auto to_cmps = [](const std::vector<ArgCond>& conds) {
       std::vector<scmp_arg_cmp> cmps;
       for (const ArgCond& c : conds) {
         const uint64_t value = c.value().Resolve(nullptr);
@@ -234,6 +247,44 @@ ErrorOr<CompiledFilter> Compile(const RuleSet& allow, const DenyRules& deny,
           cmps.push_back({static_cast<unsigned int>(c.arg()), SCMP_CMP_MASKED_EQ, c.mask(), value});
         }
       }
+      return cmps;
+    };
+
+    // The errno fallback answers what no alternative allows, but a deny rule
+    // still wins over it (EvaluateRules: deny, then allow, then errno). An
+    // unconditional alternative leaves nothing for the fallback to answer.
+    const bool allow_all = std::any_of(rule.allow.begin(), rule.allow.end(),
+                                       [](const Alternative& a) { return a.conds.empty(); });
+    if (rule.fallback && !allow_all) {
+      if (!conjunctions.empty()) {
+        return Error(ErrorCode::kInvalidRule,
+                     name + ": errno fallback (from " + rule.fallback->reason.source +
+                         ") cannot be combined with conditional allow rules (from " +
+                         Sources(rule) +
+                         "); libseccomp would let the errno override them. Allow it "
+                         "unconditionally or drop the fallback");
+      }
+      // Emitted only where every deny rule's bits are clear, so a denied call
+      // still takes the default (kill) action instead of the errno.
+      std::vector<ArgCond> conds;
+      if (deny_it != deny_by_syscall.end()) {
+        for (const DenyRule* d : deny_it->second) conds.push_back(Negate(*d));
+      }
+      ErrorOr<std::vector<ArgCond>> folded = NormalizeConditions(conds);
+      if (!folded.ok()) {
+        notes.push_back(name + ": errno fallback (from " + rule.fallback->reason.source +
+                        ") never applies: a deny rule always wins (" + folded.error().message() +
+                        ")");
+      } else {
+        std::vector<scmp_arg_cmp> cmps = to_cmps(*folded);
+        rc = seccomp_rule_add_exact_array(
+            ctx.get(), SCMP_ACT_ERRNO(static_cast<uint32_t>(rule.fallback->err)), rule_nr,
+            static_cast<unsigned int>(cmps.size()), cmps.empty() ? nullptr : cmps.data());
+        if (rc < 0) return Libseccomp("adding errno rule for " + name, rc);
+      }
+    }
+    for (const auto& conds : conjunctions) {
+      std::vector<scmp_arg_cmp> cmps = to_cmps(conds);
       rc = seccomp_rule_add_exact_array(ctx.get(), SCMP_ACT_ALLOW, rule_nr,
                                         static_cast<unsigned int>(cmps.size()),
                                         cmps.empty() ? nullptr : cmps.data());

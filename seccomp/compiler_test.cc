@@ -161,6 +161,42 @@ TEST(CompilerTest, ErrnoFallback) {
   EXPECT_NE(g.error().message().find("extension:threads"), std::string::npos);
 }
 
+// Found by fuzz/seccomp_differential (regression deny-rule-vs-errno-fallback):
+// an errno fallback on a syscall with a deny rule used to answer the errno
+// for denied arguments too, while the rules (and `policy query`) said kill.
+TEST(CompilerTest, ADenyRuleWinsOverAnErrnoFallback) {
+  RuleSet s("x");
+  s.AllowAny("exit_group", R("x"));
+  s.FailWith("mprotect", 13, R("x"));
+  CompiledFilter f = MustCompile(s, DenyExecMappings());
+  EXPECT_EQ(RunX86(f, SYS_mprotect, {0x1000, 4096, PROT_READ}).ret, SECCOMP_RET_ERRNO | 13u);
+  EXPECT_EQ(RunX86(f, SYS_mprotect, {0x1000, 4096, PROT_READ | PROT_EXEC}).ret,
+            SECCOMP_RET_KILL_PROCESS);
+  // With an unconditional allow the fallback is never reached; the deny
+  // still kills.
+  s.AllowAny("mprotect", R("y"));
+  CompiledFilter g = MustCompile(s, DenyExecMappings());
+  EXPECT_TRUE(RunX86(g, SYS_mprotect, {0x1000, 4096, PROT_READ}).allowed());
+  EXPECT_EQ(RunX86(g, SYS_mprotect, {0x1000, 4096, PROT_EXEC}).ret, SECCOMP_RET_KILL_PROCESS);
+}
+
+// Found by fuzz/seccomp_differential (regression libseccomp-rule-add-leak):
+// libseccomp 2.5.4 leaks when a rule implied by another is added; the
+// compiler drops such conjunctions, which also keeps the program small.
+TEST(CompilerTest, AConjunctionImpliedByAnotherIsDropped) {
+  RuleSet narrow("x");
+  narrow.AllowAny("exit_group", R("x"));
+  narrow.Allow("unshare", {ArgCond::NonNegFd(0), ArgCond::NonNegFd(3)}, R("a"));
+  narrow.Allow("unshare", {ArgCond::MaskedEq(3, 0xFFFFFFFF80000000ull, 0)}, R("b"));
+  RuleSet plain("x");
+  plain.AllowAny("exit_group", R("x"));
+  plain.Allow("unshare", {ArgCond::NonNegFd(3)}, R("b"));
+  CompiledFilter f = MustCompile(narrow, {});
+  EXPECT_EQ(f.program, MustCompile(plain, {}).program);
+  EXPECT_TRUE(RunX86(f, SYS_unshare, {~0ull, 0, 0, 5}).allowed());
+  EXPECT_EQ(RunX86(f, SYS_unshare, {0, 0, 0, ~0ull}).ret, SECCOMP_RET_KILL_PROCESS);
+}
+
 TEST(CompilerTest, PlaceholdersBecomeHolesAndFillLikeALiteral) {
   CompiledFilter f = MustCompile(StockRules(false), DenyExecMappings());
   // tgkill's pid: one comparison per 32-bit half.
