@@ -232,7 +232,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // HG_FUZZ_DUMP=1 prints the rules of each input (reproducing a finding).
   static const bool dump = std::getenv("HG_FUZZ_DUMP") != nullptr;
-  if (dump) std::fprintf(stderr, "rules:\n%s", rules.Describe().c_str());
+  if (dump) {
+    std::fprintf(stderr, "rules:\n%sdeny:\n%s", rules.Describe().c_str(),
+                 sc::DescribeDenyRules(deny).c_str());
+  }
   auto compiled = sc::Compile(rules, deny, {.arch = kArch, .mode = mode});
   if (dump && !compiled.ok()) std::fprintf(stderr, "compile: %s\n", compiled.error().message().c_str());
   if (!compiled.ok()) return 0;

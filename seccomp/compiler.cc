@@ -191,7 +191,23 @@ ErrorOr<CompiledFilter> Compile(const RuleSet& allow, const DenyRules& deny,
       }
       std::vector<ArgCond> conds = alt.conds;
       if (deny_it != deny_by_syscall.end()) {
-        for (const DenyRule* d : deny_it->second) conds.push_back(Negate(*d));
+        for (const DenyRule* d : deny_it->second) {
+          // A placeholder's value is only known at install time, so whether
+          // the deny bit is set in it cannot be folded into the comparison
+          // here. Dropping the alternative (as for a real contradiction)
+          // would make the program stricter than the rules say; refuse it.
+          // (Found by fuzz/seccomp_differential: placeholder-vs-deny.)
+          for (const ArgCond& c : alt.conds) {
+            if (c.value().is_placeholder() && c.arg() == d->cond.arg()) {
+              return Error(ErrorCode::kInvalidRule,
+                           name + ": \"" + c.ToString() + "\" (from " + alt.reason.source +
+                               ") compares a placeholder on the argument that deny rule \"" +
+                               d->cond.ToString() + "\" (from " + d->reason.source +
+                               ") tests; they cannot be combined in one program");
+            }
+          }
+          conds.push_back(Negate(*d));
+        }
       }
       ErrorOr<std::vector<ArgCond>> folded = NormalizeConditions(conds);
       if (!folded.ok()) {

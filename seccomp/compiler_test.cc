@@ -197,6 +197,23 @@ TEST(CompilerTest, AConjunctionImpliedByAnotherIsDropped) {
   EXPECT_EQ(RunX86(f, SYS_unshare, {0, 0, 0, ~0ull}).ret, SECCOMP_RET_KILL_PROCESS);
 }
 
+// Found by fuzz/seccomp_differential (regression placeholder-vs-deny): a
+// placeholder equality on an argument a deny rule tests used to be dropped
+// silently as if the deny always won; it is now a compile error.
+TEST(CompilerTest, APlaceholderOnADeniedArgumentIsRefused) {
+  RuleSet s("x");
+  s.AllowAny("exit_group", R("x"));
+  s.Allow("setpriority", {ArgCond::Eq(5, ArgValue::Of(Placeholder::kSelfPid))}, R("ext"));
+  DenyRules deny = {{"setpriority", ArgCond::FlagsSet(5, uint64_t{1} << 37), R("deny")}};
+  ErrorOr<CompiledFilter> f = Compile(s, deny, {});
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.error().code(), ErrorCode::kInvalidRule);
+  EXPECT_NE(f.error().message().find("placeholder"), std::string::npos) << f.error().message();
+  // A deny on another argument still folds.
+  DenyRules other = {{"setpriority", ArgCond::FlagsSet(4, 1), R("deny")}};
+  EXPECT_TRUE(Compile(s, other, {}).ok());
+}
+
 TEST(CompilerTest, PlaceholdersBecomeHolesAndFillLikeALiteral) {
   CompiledFilter f = MustCompile(StockRules(false), DenyExecMappings());
   // tgkill's pid: one comparison per 32-bit half.
