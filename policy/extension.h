@@ -13,9 +13,9 @@
 //
 // The compiler runs offline, with no server, so an extension is described by a
 // *pure* decision (`claims`: does it serve this mount of this spec?) plus the
-// facts that change the policy. Issue 8's Extension interface
-// (gofer/server/extension.h) produces these descriptors; until then tests use
-// fake ones. Rules of the game, mirroring runsc's extension registry:
+// facts that change the policy. policy::DescriptorFor (extension_adapter.h)
+// builds one from a real server::Extension; tests also use fake ones. Rules
+// of the game, mirroring runsc's extension registry:
 //   * extensions are tried in list (registration) order for every gofer-served
 //     mount, rootfs included (`mount == nullptr`), never for /dev; the first
 //     that claims a mount serves it;

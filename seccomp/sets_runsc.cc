@@ -179,6 +179,13 @@ RuleSet LisafsSet(Arch /*arch*/) {
   s.Allow(
       "linkat", {ArgCond::NonNegFd(0), ArgCond::NonNegFd(2), ArgCond::Eq(4, 0)},
       r("linkat(dirfd >= 0, name, dirfd >= 0, name, 0)", "LinkAt RPC; never AT_FDCWD, no flags"));
+  s.Allow("linkat",
+          {ArgCond::NonNegFd(0), ArgCond::NonNegFd(2), ArgCond::Eq(4, AT_SYMLINK_FOLLOW)},
+          Reason{"linkat(/proc/self/fd, \"N\", dirfd >= 0, name, AT_SYMLINK_FOLLOW)",
+                 "LinkAt RPC, hardgofer: links the inode the client's FD holds through its "
+                 "/proc/self/fd entry, so a name swapped in the old directory cannot redirect "
+                 "it; needs no CAP_DAC_READ_SEARCH (AT_EMPTY_PATH would)",
+                 std::string(kLisafsSet)});
   s.AllowAny("mkdirat", r("mkdirat", "MkdirAt RPC"));
   s.AllowAny("mknodat", r("mknodat", "MknodAt RPC"));
   s.AllowAny("readlinkat", r("readlinkat", "ReadLinkAt RPC"));
@@ -193,14 +200,25 @@ RuleSet LisafsSet(Arch /*arch*/) {
 RuleSet HostUdsCommonSet(Arch /*arch*/) {
   RuleSet s{std::string(kHostUdsCommonSet)};
   const ReasonMaker r{kHostUdsCommonSet, "runsc/fsgofer/filter/config.go udsCommonSyscalls"};
+  // hardgofer creates every host socket close-on-exec and non-blocking (runsc
+  // passes the plain types); the rule names exactly those flags.
   for (int type : {SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET}) {
     const char* name = type == SOCK_STREAM  ? "SOCK_STREAM"
                        : type == SOCK_DGRAM ? "SOCK_DGRAM"
                                             : "SOCK_SEQPACKET";
-    s.Allow("socket", {ArgCond::Eq(0, AF_UNIX), ArgCond::Eq(1, type), ArgCond::Eq(2, 0)},
-            r(std::string("socket(AF_UNIX, ") + name + ", 0)",
+    s.Allow("socket",
+            {ArgCond::Eq(0, AF_UNIX), ArgCond::Eq(1, type | SOCK_CLOEXEC | SOCK_NONBLOCK),
+             ArgCond::Eq(2, 0)},
+            r(std::string("socket(AF_UNIX, ") + name + "|SOCK_CLOEXEC|SOCK_NONBLOCK, 0)",
               "create a host unix socket to connect or bind (host UDS enabled)"));
   }
+  s.Allow("statx",
+          {ArgCond::MaskedEq(0, 0xffffffffu, static_cast<uint32_t>(AT_FDCWD)),
+           ArgCond::Eq(2, AT_NO_AUTOMOUNT)},
+          Reason{"statx(AT_FDCWD, \"/proc/self/fd\", AT_NO_AUTOMOUNT)",
+                 "hardgofer reaches a socket's path through /proc/self/fd/<dirfd>/<name> and "
+                 "first checks that this path still names its own /proc/self/fd",
+                 std::string(kHostUdsCommonSet)});
   return s;
 }
 
@@ -208,8 +226,20 @@ RuleSet HostUdsOpenSet(Arch /*arch*/) {
   RuleSet s{std::string(kHostUdsOpenSet)};
   const ReasonMaker r{kHostUdsOpenSet, "runsc/fsgofer/filter/config.go udsOpenSyscalls"};
   s.AllowAny("connect", r("connect", "Connect RPC to a host unix socket (--host-uds=open|all)"));
-  s.AllowAny("setreuid", r("setreuid", "ConnectWithCreds connects as the caller's uid"));
-  s.AllowAny("setregid", r("setregid", "ConnectWithCreds connects as the caller's gid"));
+  // runsc uses setreuid/setregid; hardgofer switches ids for the calling
+  // thread only, with the raw setresuid/setresgid syscalls (glibc's wrappers
+  // change every thread), and restores them from geteuid/getegid.
+  const std::string creds_why =
+      "ConnectWithCreds connects as the caller's ids, on this thread only (raw syscall; "
+      "saved ids untouched), then restores ours";
+  s.Allow("setresuid", {ArgCond::MaskedEq(0, 0xffffffffu, 0xffffffffu),
+                        ArgCond::MaskedEq(2, 0xffffffffu, 0xffffffffu)},
+          Reason{"setresuid(-1, euid, -1)", creds_why, std::string(kHostUdsOpenSet)});
+  s.Allow("setresgid", {ArgCond::MaskedEq(0, 0xffffffffu, 0xffffffffu),
+                        ArgCond::MaskedEq(2, 0xffffffffu, 0xffffffffu)},
+          Reason{"setresgid(-1, egid, -1)", creds_why, std::string(kHostUdsOpenSet)});
+  s.AllowAny("geteuid", Reason{"geteuid", creds_why, std::string(kHostUdsOpenSet)});
+  s.AllowAny("getegid", Reason{"getegid", creds_why, std::string(kHostUdsOpenSet)});
   return s;
 }
 

@@ -15,6 +15,7 @@
 #include <linux/futex.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include <cerrno>
@@ -160,6 +161,27 @@ ErrorOr<RuleSet> RuntimeSet(Arch arch) {
           R("clock_nanosleep(CLOCK_REALTIME, 0, ...)",
             "std::this_thread::sleep_for -> nanosleep(), which glibc 2.36 implements this way"));
   s.AllowAny("sched_yield", R("sched_yield", "std::this_thread::yield"));
+
+  // --- hardgofer's own server and file paths -------------------------------
+  // Found by running the confined gofer under each example policy
+  // (tests/e2e): every LisaFS connection needs these, whatever the mounts.
+  s.Allow("fcntl", {ArgCond::Eq(1, F_DUPFD_CLOEXEC), ArgCond::Eq(2, 0)},
+          R("fcntl(fd, F_DUPFD_CLOEXEC, 0)",
+            "duplicate a handle close-on-exec: the FDs Mount/OpenAt donate, channel FDs"));
+  s.AllowAny("ftruncate", R("ftruncate",
+                            "size the memfd behind each flipcall channel's packet windows "
+                            "(seccomp cannot tell it from a file fd)"));
+  s.Allow("statx",
+          {ArgCond::NonNegFd(0), ArgCond::Eq(2, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT)},
+          R("statx(dirfd >= 0, name, AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT)",
+            "path_walk stats a name beneath a directory handle without following it "
+            "(WalkStat, Getdents64 mount-point entries)"));
+  s.Allow("poll", {ArgCond::Eq(1, 1), ArgCond::Eq(2, 0)},
+          R("poll(fds, 1, 0)",
+            "fsgofer checks /proc/self/mountinfo for a mount-table change (POLLPRI) before "
+            "trusting its cached mount points"));
+  s.Allow("prctl", {ArgCond::Eq(0, PR_SET_NAME)},
+          R("prctl(PR_SET_NAME)", "pthread_setname_np names each serving thread hg-*"));
 
   // --- diagnostics ----------------------------------------------------------
   s.Allow("write", {ArgCond::Eq(0, kStderr)},

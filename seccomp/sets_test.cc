@@ -139,7 +139,11 @@ TEST(LisafsSetTest, MatchesRunscLisafsFilters) {
       {"fsetxattr", {{ArgCond::NonNegFd(0)}}},
       {"fstatfs", {{}}},
       {"getdents64", {{}}},
-      {"linkat", {{ArgCond::NonNegFd(0), ArgCond::NonNegFd(2), ArgCond::Eq(4, 0)}}},
+      // runsc's rule, plus hardgofer's link through /proc/self/fd (0x400 =
+      // AT_SYMLINK_FOLLOW): path_walk links the client's inode, not a name.
+      {"linkat",
+       {{ArgCond::NonNegFd(0), ArgCond::NonNegFd(2), ArgCond::Eq(4, 0)},
+        {ArgCond::NonNegFd(0), ArgCond::NonNegFd(2), ArgCond::Eq(4, 0x400)}}},
       {"mkdirat", {{}}},
       {"mknodat", {{}}},
       {"readlinkat", {{}}},
@@ -154,15 +158,25 @@ TEST(LisafsSetTest, MatchesRunscLisafsFilters) {
   ExpectSet(LisafsSet(Arch::kAarch64), e);
 }
 
-TEST(HostUdsSetsTest, MatchRunsc) {
-  // AF_UNIX 1; SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_SEQPACKET 5; protocol 0.
+TEST(HostUdsSetsTest, MatchRunscWithHardgofersCallShapes) {
+  // AF_UNIX 1; SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_SEQPACKET 5, always with
+  // SOCK_CLOEXEC|SOCK_NONBLOCK (0x80800) in hardgofer; protocol 0.
   ExpectSet(HostUdsCommonSet(Arch::kX86_64),
             {{"socket",
-              {{ArgCond::Eq(0, 1), ArgCond::Eq(1, 1), ArgCond::Eq(2, 0)},
-               {ArgCond::Eq(0, 1), ArgCond::Eq(1, 2), ArgCond::Eq(2, 0)},
-               {ArgCond::Eq(0, 1), ArgCond::Eq(1, 5), ArgCond::Eq(2, 0)}}}});
-  ExpectSet(HostUdsOpenSet(Arch::kX86_64),
-            {{"connect", {{}}}, {"setreuid", {{}}}, {"setregid", {{}}}});
+              {{ArgCond::Eq(0, 1), ArgCond::Eq(1, 0x80801), ArgCond::Eq(2, 0)},
+               {ArgCond::Eq(0, 1), ArgCond::Eq(1, 0x80802), ArgCond::Eq(2, 0)},
+               {ArgCond::Eq(0, 1), ArgCond::Eq(1, 0x80805), ArgCond::Eq(2, 0)}}},
+             // statx(AT_FDCWD, "/proc/self/fd", AT_NO_AUTOMOUNT)
+             {"statx", {{ArgCond::MaskedEq(0, 0xffffffff, 0xffffff9c), ArgCond::Eq(2, 0x800)}}}});
+  // Per-thread id switch with raw setresuid/setresgid(-1, id, -1) instead of
+  // runsc's process-wide setreuid/setregid.
+  const ArgCond keep0 = ArgCond::MaskedEq(0, 0xffffffff, 0xffffffff);
+  const ArgCond keep2 = ArgCond::MaskedEq(2, 0xffffffff, 0xffffffff);
+  ExpectSet(HostUdsOpenSet(Arch::kX86_64), {{"connect", {{}}},
+                                            {"geteuid", {{}}},
+                                            {"getegid", {{}}},
+                                            {"setresuid", {{keep0, keep2}}},
+                                            {"setresgid", {{keep0, keep2}}}});
   ExpectSet(HostUdsCreateSet(Arch::kX86_64), {{"accept4", {{}}}, {"bind", {{}}}, {"listen", {{}}}});
 }
 

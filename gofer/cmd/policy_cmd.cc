@@ -10,8 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "gofer/cmd/builtin_extensions.h"
 #include "gofer/cmd/commands.h"
 #include "gofer/cmd/exit_codes.h"
+#include "gofer/cmd/extension_descriptors.h"
 #include "gofer/cmd/flags.h"
 #include "policy/commands.h"
 
@@ -39,8 +41,18 @@ constexpr char kRuntimeFlagsEpilog[] =
     "values apply in order, as with runsc (--gofer-mount-confs appends). Annotations in\n"
     "config.json (dev.gvisor.flag.*, dev.gvisor.bundle.*) are applied on top, as runsc does.";
 
+// The descriptors of the extensions compiled into this binary, so a policy
+// compiled here has the digest `hardgofer run` computes (the registry lives
+// for the whole process: the descriptors call into it).
+std::vector<policy::ExtensionDescriptor> RegisteredExtensions() {
+  static const server::ExtensionRegistry* registry =
+      new server::ExtensionRegistry(BuiltinExtensions());
+  return ExtensionDescriptors(*registry);
+}
+
 // The flags compile and check share.
 void AddCompileFlags(FlagSet& fs, policy::CompileCommand& c) {
+  c.extensions = RegisteredExtensions();
   fs.String("bundle", &c.bundle, "DIR", "OCI bundle directory (config.json)");
   fs.List("directfs", &c.flags.directfs, "BOOL", "runsc --directfs (default true)");
   fs.List("host-uds", &c.flags.host_uds, "none|open|create|all", "runsc --host-uds (default none)");

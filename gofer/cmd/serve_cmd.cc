@@ -1,5 +1,6 @@
-// `hardgofer serve`: serve one directory over LisaFS with fsgofer, on an
-// inherited connected socket (--fd) or on a new listening socket (--listen).
+// `hardgofer serve`: serve one directory over LisaFS with fsgofer (or, with
+// --extension NAME, a built-in extension), on an inherited connected socket
+// (--fd) or on a new listening socket (--listen).
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "gofer/cmd/builtin_extensions.h"
 #include "gofer/cmd/commands.h"
 #include "gofer/cmd/exit_codes.h"
 #include "gofer/cmd/flags.h"
@@ -19,6 +21,7 @@
 #include "gofer/cmd/stop_signals.h"
 #include "gofer/fsgofer/deny_list.h"
 #include "gofer/fsgofer/fs_connection.h"
+#include "gofer/server/extension.h"
 #include "gofer/server/server.h"
 #include "gofer/transport/socket_communicator.h"
 #include "path_walk/mount_root.h"
@@ -34,6 +37,11 @@ constexpr char kServeEpilog[] =
     "                 connection whose peer runs as our uid or an --allow-uid,\n"
     "                 until SIGINT/SIGTERM; then removes PATH and exits 0.\n"
     "All connections share one server (one node tree, one rename lock).\n"
+    "--extension NAME serves the root through a built-in extension (encrypted,\n"
+    "tiered_cache) instead of fsgofer; --extension-opt KEY=VALUE (repeatable)\n"
+    "gives its operator options, e.g. key_file=PATH, cache=DIR, cache_size=64M\n"
+    "(docs/extensions.md). The fsgofer-only flags --host-uds, --host-fifo,\n"
+    "--xattr and --deny cannot be combined with it.\n"
     "Runtime errors (exit 1): a root that cannot be served, an FD that is not a\n"
     "connected unix stream socket, a socket path that exists or cannot be bound.";
 
@@ -46,6 +54,11 @@ struct ServeConfig {
   std::string root;  // absolute
   fsgofer::MountRules rules;
   fsgofer::HostResources host;
+  // With --extension: the extension serving every connection, the spec it
+  // is given (the root selected for it) and its operator options.
+  server::Extension* ext = nullptr;
+  oci::Spec spec;
+  server::ExtensionOptions ext_options;
 };
 
 // The root as an absolute path (the server's mount path must be), checked
@@ -65,6 +78,22 @@ Result<std::string> AbsoluteRoot(const std::string& root) {
 
 Result<std::shared_ptr<server::Connection>> Start(server::Server& srv, const ServeConfig& cfg,
                                                   UniqueFd sock) {
+  if (cfg.ext != nullptr) {
+    std::string why;
+    server::MountRequest req{cfg.spec,           nullptr,         cfg.root,
+                             cfg.rules.readonly, cfg.ext_options, &why};
+    auto h = cfg.ext->TryHandleMount(req);
+    if (!h.ok()) {
+      if (!why.empty()) std::fprintf(stderr, "hardgofer serve: %s\n", why.c_str());
+      return h.error();
+    }
+    if (!h->has_value()) return Errno(ENOENT);  // cannot happen: the spec selects it
+    server::ConnectionConfig cc;
+    cc.mount_path = cfg.root;
+    cc.opts = (*h)->opts;
+    cc.impl = std::move((*h)->impl);
+    return srv.StartConnection(std::move(sock), std::move(cc));
+  }
   fsgofer::FsgoferConfig fc;
   fc.rules = cfg.rules;
   fc.host = cfg.host;
@@ -144,7 +173,8 @@ int ServeMain(int argc, char** argv) {
   std::string root, listen, host_uds = "none", host_fifo = "none", xattr = "user";
   int64_t fd = -1;
   bool readonly = false;
-  std::vector<std::string> allow, deny;
+  std::vector<std::string> allow, deny, ext_opts;
+  std::string ext_name;
   fs.String("root", &root, "DIR", "directory (or regular file) to serve");
   fs.Int("fd", &fd, "N", "inherited, connected unix stream socket to serve");
   fs.String("listen", &listen, "SOCKET_PATH", "accept connections on a new socket (mode 0600)");
@@ -156,6 +186,10 @@ int ServeMain(int argc, char** argv) {
   fs.String("xattr", &xattr, "NS,...", "xattr namespaces served: user, trusted, security");
   fs.List("deny", &deny, "REGEX",
           "hide paths (from the root, e.g. '/secret(/.*)?') whose whole path matches (RE2)");
+  fs.String("extension", &ext_name, "NAME",
+            "serve through a built-in extension instead of fsgofer");
+  fs.List("extension-opt", &ext_opts, "KEY=VALUE",
+          "an operator option of --extension (repeatable)");
   fs.Epilog(kServeEpilog);
   if (auto rc = fs.Parse(argc, argv)) return *rc;
 
@@ -180,7 +214,42 @@ int ServeMain(int argc, char** argv) {
     }
     allow_uids.push_back(static_cast<uint32_t>(v));
   }
+  if (!ext_opts.empty() && ext_name.empty()) {
+    return fs.UsageError("flag '--extension-opt' needs '--extension'");
+  }
+  if (!ext_name.empty() &&
+      (host_uds != "none" || host_fifo != "none" || xattr != "user" || !deny.empty())) {
+    return fs.UsageError(
+        "flags '--host-uds', '--host-fifo', '--xattr' and '--deny' apply to fsgofer only, not "
+        "with '--extension'");
+  }
   ServeConfig cfg;
+  for (const std::string& kv : ext_opts) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return fs.UsageError("invalid value '" + kv +
+                           "' for flag '--extension-opt' (want KEY=VALUE)");
+    }
+    if (!cfg.ext_options.emplace(kv.substr(0, eq), kv.substr(eq + 1)).second) {
+      return fs.UsageError("flag '--extension-opt' sets '" + kv.substr(0, eq) + "' twice");
+    }
+  }
+  // Declared before anything that could return: the extension (and a key it
+  // loaded, wiped by its destructor) lives until ServeMain returns.
+  server::ExtensionRegistry registry;
+  if (!ext_name.empty()) {
+    registry = BuiltinExtensions();
+    cfg.ext = registry.Find(ext_name);
+    if (cfg.ext == nullptr) {
+      std::string known;
+      for (const auto& e : registry.extensions()) {
+        known += (known.empty() ? "" : ", ") + std::string(e->Name());
+      }
+      return fs.UsageError("unknown extension '" + ext_name +
+                           "' for flag '--extension' (known: " + known + ")");
+    }
+    cfg.spec.annotations[std::string(server::kRootfsAnnotationPrefix) + "extension"] = ext_name;
+  }
   cfg.rules.readonly = readonly;
   auto uds = fsgofer::ParseHostUds(host_uds);
   if (!uds.ok()) return fs.UsageError("invalid value '" + host_uds + "' for flag '--host-uds'");
@@ -204,6 +273,14 @@ int ServeMain(int argc, char** argv) {
   auto host = fsgofer::HostResources::Open();
   if (!host.ok()) return Fail("cannot open /proc: " + host.error().ToString());
   cfg.host = *host;
+  if (cfg.ext != nullptr) {
+    // Before anything could confine us: key files, cache directories.
+    std::string why;
+    server::PrepareContext pc{cfg.spec, "", cfg.ext_options, &why};
+    if (Status s = cfg.ext->PrepareGofer(pc); !s.ok()) {
+      return Fail(why.empty() ? "extension '" + ext_name + "': " + s.error().ToString() : why);
+    }
+  }
   // Loosening is logged once, loudly (style.md rule 2).
   if (cfg.rules.host_uds != fsgofer::HostUds::kNone) {
     std::fprintf(stderr, "hardgofer serve: WARNING: host unix sockets allowed (--host-uds=%s)\n",

@@ -29,23 +29,36 @@ server::NewFile ControlFile::Adopt(path_walk::Child child) const {
   return nf;
 }
 
-Status ControlFile::CheckWritable() const {
-  if (mount_->rules().readonly) return Errno(EROFS);
+Errno ControlFile::Refuse(Rule rule, std::string_view op, const path_walk::Name* name) const {
+  return RefuseLazy(rule, op, [&]() -> std::string {
+    Result<std::string> p =
+        name != nullptr ? control_fd().ChildPathInMount(*name) : control_fd().PathInMount();
+    // EXDEV: moved out of this mount by another one; the line is still worth
+    // writing, without a path.
+    return p.ok() ? std::move(p).value() : std::string("?");
+  });
+}
+
+Status ControlFile::CheckWritable(std::string_view op, const path_walk::Name* name) const {
+  if (mount_->rules().readonly) return Refuse(Rule::kReadonly, op, name);
   return Status::Ok();
 }
 
-Status ControlFile::CheckName(const path_walk::Name& name) const {
+Status ControlFile::CheckName(const path_walk::Name& name, std::string_view op) const {
   const DenyList* deny = mount_->deny();
   if (deny == nullptr) return Status::Ok();
   HG_ASSIGN_OR_RETURN(std::string dir, control_fd().PathInMount());
-  return deny->Denied(ChildPath(dir, name.str())) ? Status(Errno(EACCES)) : Status::Ok();
+  std::string path = ChildPath(dir, name.str());
+  if (!deny->Denied(path)) return Status::Ok();
+  return fsgofer::Refuse(Rule::kDenyPattern, op, path);
 }
 
-Status ControlFile::CheckSelf() const {
+Status ControlFile::CheckSelf(std::string_view op) const {
   const DenyList* deny = mount_->deny();
   if (deny == nullptr) return Status::Ok();
   HG_ASSIGN_OR_RETURN(std::string self, control_fd().PathInMount());
-  return deny->Denied(self) ? Status(Errno(EACCES)) : Status::Ok();
+  if (!deny->Denied(self)) return Status::Ok();
+  return fsgofer::Refuse(Rule::kDenyPattern, op, self);
 }
 
 Result<wire::Statx> ControlFile::Stat() {
@@ -58,11 +71,11 @@ Result<wire::StatFS> ControlFile::StatFS() { return StatFSOfFd(h_.fd()); }
 Result<std::string> ControlFile::ReadLink() { return path_walk::ReadLink(h_); }
 
 Result<server::NewFile> ControlFile::Walk(const path_walk::Name& name) {
-  HG_RETURN_IF_ERROR(CheckName(name));
+  HG_RETURN_IF_ERROR(CheckName(name, "Walk"));
   HG_ASSIGN_OR_RETURN(path_walk::WalkResult w,
                       path_walk::Walk(h_, std::span<const path_walk::Name>(&name, 1)));
   if (w.status != path_walk::WalkStatus::kSuccess || w.steps.empty()) return Errno(ENOENT);
-  if (!IsSupportedFileType(w.steps[0].stat.stx_mode)) return Errno(EPERM);
+  if (!IsSupportedFileType(w.steps[0].stat.stx_mode)) return Refuse(Rule::kFileType, "Walk", &name);
   return Adopt(std::move(w.steps[0]));
 }
 
@@ -75,13 +88,23 @@ Status ControlFile::WalkStat(bool stat_self, std::span<const path_walk::Name> pa
     HG_ASSIGN_OR_RETURN(std::string p, control_fd().PathInMount());
     for (const path_walk::Name& n : path) {
       p = ChildPath(p, n.str());
-      if (deny->Denied(p)) return Errno(EACCES);
+      if (deny->Denied(p)) return fsgofer::Refuse(Rule::kDenyPattern, "WalkStat", p);
     }
   }
   HG_ASSIGN_OR_RETURN(std::vector<path_walk::Statx> stats,
                       path_walk::WalkStat(h_, path, stat_self));
-  for (const path_walk::Statx& st : stats) {
-    if (!IsSupportedFileType(st.stx_mode)) return Errno(EPERM);
+  for (size_t i = 0; i < stats.size(); ++i) {
+    const path_walk::Statx& st = stats[i];
+    if (!IsSupportedFileType(st.stx_mode)) {
+      return RefuseLazy(Rule::kFileType, "WalkStat", [&]() -> std::string {
+        // stats[0] is this file itself when stat_self; the rest follow `path`.
+        Result<std::string> p = control_fd().PathInMount();
+        std::string s = p.ok() ? std::move(p).value() : std::string("?");
+        const size_t walked = stat_self ? i : i + 1;
+        for (size_t k = 0; k < walked && k < path.size(); ++k) s = ChildPath(s, path[k].str());
+        return s;
+      });
+    }
     if (!out.Add(ToWireStatx(st))) return Errno(EIO);
   }
   return Status::Ok();
@@ -90,12 +113,12 @@ Status ControlFile::WalkStat(bool stat_self, std::span<const path_walk::Name> pa
 Result<server::OpenResult> ControlFile::Open(uint32_t flags) {
   // Reachable names were checked by Walk; a host rename into a denied path
   // is caught here.
-  HG_RETURN_IF_ERROR(CheckSelf());
+  HG_RETURN_IF_ERROR(CheckSelf("OpenAt"));
   const MountRules& rules = mount_->rules();
   int open_flags = static_cast<int>(flags & (O_ACCMODE | O_TRUNC));
   if ((open_flags & O_ACCMODE) == O_ACCMODE) return Errno(EINVAL);
   if (rules.readonly && ((open_flags & O_ACCMODE) != O_RDONLY || (open_flags & O_TRUNC))) {
-    return Errno(EROFS);
+    return Refuse(Rule::kReadonly, "OpenAt");
   }
   bool must_donate = false;
   switch (h_.type()) {
@@ -106,7 +129,7 @@ Result<server::OpenResult> ControlFile::Open(uint32_t flags) {
       must_donate = h_.is_root() && rules.donate_mount_fd;
       break;
     case S_IFIFO:
-      if (!AllowsOpen(rules.host_fifo)) return Errno(EPERM);
+      if (!AllowsOpen(rules.host_fifo)) return Refuse(Rule::kHostFifo, "OpenAt");
       // A FIFO without a peer would block the serving thread in open(2); the
       // client waits on the donated FD instead (as gVisor's sentry does).
       open_flags |= O_NONBLOCK;
@@ -115,12 +138,12 @@ Result<server::OpenResult> ControlFile::Open(uint32_t flags) {
     case S_IFSOCK:
       // open(2) of a socket fails with ENXIO on the host, which is what an
       // allowed open reports too; Connect is how sockets are used.
-      if (!AllowsOpen(rules.host_uds)) return Errno(EPERM);
+      if (!AllowsOpen(rules.host_uds)) return Refuse(Rule::kHostUds, "OpenAt");
       break;
     case S_IFCHR:
       // No character-device passthrough policy (yet): refused as gVisor's
       // --character-device-policy=emulated-only does.
-      return Errno(EPERM);
+      return Refuse(Rule::kFileType, "OpenAt");
     default:
       return Errno(EINVAL);  // symlinks: the server refuses them first
   }
@@ -138,7 +161,7 @@ Result<server::OpenResult> ControlFile::Open(uint32_t flags) {
 }
 
 Result<server::SetStatResult> ControlFile::SetStat(const wire::SetStatReq& req) {
-  HG_RETURN_IF_ERROR(CheckWritable());
+  HG_RETURN_IF_ERROR(CheckWritable("SetStat"));
   server::SetStatResult res;
   auto fail = [&res](uint32_t bits, Errno e) {
     res.failure_mask |= bits;
@@ -162,11 +185,11 @@ Result<server::SetStatResult> ControlFile::SetStat(const wire::SetStatReq& req) 
   }
 
   if (req.mask & STATX_SIZE) {
-    const bool too_big = (rules.max_file_size != 0 && req.size > rules.max_file_size) ||
-                         req.size > static_cast<uint64_t>(INT64_MAX);
-    if (too_big) {
-      // As truncate(2) past RLIMIT_FSIZE / the largest off_t.
-      fail(STATX_SIZE, Errno(EFBIG));
+    if (rules.max_file_size != 0 && req.size > rules.max_file_size) {
+      // As truncate(2) past RLIMIT_FSIZE.
+      fail(STATX_SIZE, Refuse(Rule::kMaxFileSize, "SetStat"));
+    } else if (req.size > static_cast<uint64_t>(INT64_MAX)) {
+      fail(STATX_SIZE, Errno(EFBIG));  // truncate(2) past the largest off_t
     } else if (h_.is_dir()) {
       fail(STATX_SIZE, Errno(EISDIR));
     } else if (!h_.is_regular()) {

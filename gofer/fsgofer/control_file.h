@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "gofer/fsgofer/mount_state.h"
+#include "gofer/fsgofer/refusal.h"
 #include "gofer/server/connection_impl.h"
 #include "path_walk/handle.h"
 
@@ -74,13 +75,16 @@ class ControlFile final : public server::ControlFdImpl {
  private:
   // Wraps a path_walk Child created below this directory.
   server::NewFile Adopt(path_walk::Child child) const;
+  // Refuses `op` by `rule` (refusal.h): logs this file's path (plus `name`
+  // when given) at debug level and returns the rule's errno.
+  Errno Refuse(Rule rule, std::string_view op, const path_walk::Name* name = nullptr) const;
   // EACCES when the mount's deny patterns match `name` in this directory, or
   // this file's own path (deny_list.h). Free on mounts without patterns.
-  Status CheckName(const path_walk::Name& name) const;
-  Status CheckSelf() const;
+  Status CheckName(const path_walk::Name& name, std::string_view op) const;
+  Status CheckSelf(std::string_view op) const;
   // EROFS when the mount is read-only (the server checks too; this keeps the
   // backend safe under any server configuration).
-  Status CheckWritable() const;
+  Status CheckWritable(std::string_view op, const path_walk::Name* name = nullptr) const;
   // Sets the owner of a file just created by this directory's ops and removes
   // it again (by name, in this directory) if that fails.
   Status ChownNewOrRemove(const path_walk::Handle& child, const path_walk::Name& name,

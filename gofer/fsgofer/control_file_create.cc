@@ -33,8 +33,8 @@ Status ControlFile::ChownNewOrRemove(const path_walk::Handle& child, const path_
 Result<server::OpenCreateResult> ControlFile::OpenCreate(const path_walk::Name& name, uint16_t mode,
                                                          wire::UID uid, wire::GID gid,
                                                          uint32_t flags) {
-  HG_RETURN_IF_ERROR(CheckWritable());
-  HG_RETURN_IF_ERROR(CheckName(name));
+  HG_RETURN_IF_ERROR(CheckWritable("OpenCreateAt", &name));
+  HG_RETURN_IF_ERROR(CheckName(name, "OpenCreateAt"));
   int open_flags = static_cast<int>(flags & (O_ACCMODE | O_TRUNC));
   if ((open_flags & O_ACCMODE) == O_ACCMODE) return Errno(EINVAL);
   HG_ASSIGN_OR_RETURN(path_walk::Created c,
@@ -71,8 +71,8 @@ Status Restat(path_walk::Child& c) {
 
 Result<server::NewFile> ControlFile::Mkdir(const path_walk::Name& name, uint16_t mode,
                                            wire::UID uid, wire::GID gid) {
-  HG_RETURN_IF_ERROR(CheckWritable());
-  HG_RETURN_IF_ERROR(CheckName(name));
+  HG_RETURN_IF_ERROR(CheckWritable("MkdirAt", &name));
+  HG_RETURN_IF_ERROR(CheckName(name, "MkdirAt"));
   HG_ASSIGN_OR_RETURN(path_walk::Child c, path_walk::MkdirAt(h_, name, mode & 07777));
   HG_RETURN_IF_ERROR(ChownNewOrRemove(c.handle, name, uid, gid, true));
   if (uid != wire::kNoUID || gid != wire::kNoGID) {
@@ -88,8 +88,8 @@ Result<server::NewFile> ControlFile::Mkdir(const path_walk::Name& name, uint16_t
 Result<server::NewFile> ControlFile::Mknod(const path_walk::Name& name, uint16_t mode,
                                            wire::UID uid, wire::GID gid, uint32_t minor,
                                            uint32_t major) {
-  HG_RETURN_IF_ERROR(CheckWritable());
-  HG_RETURN_IF_ERROR(CheckName(name));
+  HG_RETURN_IF_ERROR(CheckWritable("MknodAt", &name));
+  HG_RETURN_IF_ERROR(CheckName(name, "MknodAt"));
   // What the stock gofer allows: regular files, and the 0:0 character device
   // overlayfs uses as a whiteout (exempt from CAP_MKNOD). FIFOs only where the
   // mount opens host FIFOs. Everything else is EPERM, mknod(2)'s answer for
@@ -99,14 +99,14 @@ Result<server::NewFile> ControlFile::Mknod(const path_walk::Name& name, uint16_t
     case S_IFREG:
       break;
     case S_IFCHR:
-      if (minor != 0 || major != 0) return Errno(EPERM);
+      if (minor != 0 || major != 0) return Refuse(Rule::kFileType, "MknodAt", &name);
       dev = makedev(0, 0);
       break;
     case S_IFIFO:
-      if (!AllowsOpen(mount_->rules().host_fifo)) return Errno(EPERM);
+      if (!AllowsOpen(mount_->rules().host_fifo)) return Refuse(Rule::kHostFifo, "MknodAt", &name);
       break;
     default:
-      return Errno(EPERM);
+      return Refuse(Rule::kFileType, "MknodAt", &name);
   }
   HG_ASSIGN_OR_RETURN(path_walk::Child c, path_walk::MknodAt(h_, name, mode, dev));
   HG_RETURN_IF_ERROR(ChownNewOrRemove(c.handle, name, uid, gid, false));
@@ -123,8 +123,8 @@ Result<server::NewFile> ControlFile::Mknod(const path_walk::Name& name, uint16_t
 Result<server::NewFile> ControlFile::Symlink(const path_walk::Name& name,
                                              const server::SymlinkTarget& target, wire::UID uid,
                                              wire::GID gid) {
-  HG_RETURN_IF_ERROR(CheckWritable());
-  HG_RETURN_IF_ERROR(CheckName(name));
+  HG_RETURN_IF_ERROR(CheckWritable("SymlinkAt", &name));
+  HG_RETURN_IF_ERROR(CheckName(name, "SymlinkAt"));
   HG_ASSIGN_OR_RETURN(path_walk::Child c, path_walk::SymlinkAt(h_, name, target.str()));
   HG_RETURN_IF_ERROR(ChownNewOrRemove(c.handle, name, uid, gid, false));
   if (uid != wire::kNoUID || gid != wire::kNoGID) {
@@ -138,11 +138,11 @@ Result<server::NewFile> ControlFile::Symlink(const path_walk::Name& name,
 }
 
 Result<server::NewFile> ControlFile::Link(server::ControlFdImpl& dir, const path_walk::Name& name) {
-  HG_RETURN_IF_ERROR(CheckWritable());
+  HG_RETURN_IF_ERROR(CheckWritable("LinkAt"));
   auto* d = dynamic_cast<ControlFile*>(&dir);
   if (d == nullptr) return Errno(EXDEV);
   if (h_.is_dir()) return Errno(EPERM);
-  HG_RETURN_IF_ERROR(d->CheckName(name));
+  HG_RETURN_IF_ERROR(d->CheckName(name, "LinkAt"));
   // Links the object this handle pins (not whatever now has its old name),
   // without CAP_DAC_READ_SEARCH (link_at.h).
   HG_ASSIGN_OR_RETURN(path_walk::Child c, path_walk::LinkHandle(mount_->proc(), h_, d->h_, name));
@@ -150,19 +150,19 @@ Result<server::NewFile> ControlFile::Link(server::ControlFdImpl& dir, const path
 }
 
 Status ControlFile::Unlink(const path_walk::Name& name, uint32_t flags) {
-  HG_RETURN_IF_ERROR(CheckWritable());
+  HG_RETURN_IF_ERROR(CheckWritable("UnlinkAt", &name));
   if (flags & ~static_cast<uint32_t>(AT_REMOVEDIR)) return Errno(EINVAL);
-  HG_RETURN_IF_ERROR(CheckName(name));
+  HG_RETURN_IF_ERROR(CheckName(name, "UnlinkAt"));
   return path_walk::UnlinkAt(h_, name, static_cast<int>(flags));
 }
 
 Status ControlFile::RenameAt(const path_walk::Name& old_name, server::ControlFdImpl& new_dir,
                              const path_walk::Name& new_name, uint32_t flags) {
-  HG_RETURN_IF_ERROR(CheckWritable());
+  HG_RETURN_IF_ERROR(CheckWritable("RenameAt", &old_name));
   auto* d = dynamic_cast<ControlFile*>(&new_dir);
   if (d == nullptr) return Errno(EXDEV);
-  HG_RETURN_IF_ERROR(CheckName(old_name));
-  HG_RETURN_IF_ERROR(d->CheckName(new_name));
+  HG_RETURN_IF_ERROR(CheckName(old_name, "RenameAt"));
+  HG_RETURN_IF_ERROR(d->CheckName(new_name, "RenameAt"));
   // path_walk refuses RENAME_WHITEOUT (it needs CAP_MKNOD on the client's
   // behalf) and unknown flags with EINVAL, before any syscall.
   return path_walk::RenameAt(h_, old_name, d->h_, new_name, flags);

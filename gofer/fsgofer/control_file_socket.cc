@@ -77,9 +77,9 @@ class BorrowedIds {
 
 Result<server::BindResult> ControlFile::BindAt(const path_walk::Name& name, uint32_t sock_type,
                                                uint16_t mode, wire::UID uid, wire::GID gid) {
-  HG_RETURN_IF_ERROR(CheckWritable());
-  if (!AllowsCreate(mount_->rules().host_uds)) return Errno(EPERM);
-  HG_RETURN_IF_ERROR(CheckName(name));
+  HG_RETURN_IF_ERROR(CheckWritable("BindAt", &name));
+  if (!AllowsCreate(mount_->rules().host_uds)) return Refuse(Rule::kHostUds, "BindAt", &name);
+  HG_RETURN_IF_ERROR(CheckName(name, "BindAt"));
   if (!SockTypeSupported(sock_type)) return Errno(ENXIO);
   HG_ASSIGN_OR_RETURN(UniqueFd sock, NewSocket(sock_type));
   // bind(2) creates the file with the socket inode's mode (minus umask).
@@ -118,8 +118,8 @@ Result<server::BindResult> ControlFile::BindAt(const path_walk::Name& name, uint
 }
 
 Result<UniqueFd> ControlFile::Connect(uint32_t sock_type) {
-  if (!AllowsOpen(mount_->rules().host_uds)) return Errno(EPERM);
-  HG_RETURN_IF_ERROR(CheckSelf());
+  if (!AllowsOpen(mount_->rules().host_uds)) return Refuse(Rule::kHostUds, "Connect");
+  HG_RETURN_IF_ERROR(CheckSelf("Connect"));
   if (!h_.is_socket()) return Errno(ENOTSOCK);
   if (!SockTypeSupported(sock_type)) return Errno(ENXIO);
   HG_ASSIGN_OR_RETURN(path_walk::UnixAddress addr, path_walk::ConnectAddress(mount_->proc(), h_));
@@ -129,8 +129,8 @@ Result<UniqueFd> ControlFile::Connect(uint32_t sock_type) {
 }
 
 Result<UniqueFd> ControlFile::ConnectWithCreds(uint32_t sock_type, wire::UID uid, wire::GID gid) {
-  if (!AllowsOpen(mount_->rules().host_uds)) return Errno(EPERM);
-  HG_RETURN_IF_ERROR(CheckSelf());
+  if (!AllowsOpen(mount_->rules().host_uds)) return Refuse(Rule::kHostUds, "ConnectWithCreds");
+  HG_RETURN_IF_ERROR(CheckSelf("ConnectWithCreds"));
   if (!h_.is_socket()) return Errno(ENOTSOCK);
   if (!SockTypeSupported(sock_type)) return Errno(ENXIO);
   HG_ASSIGN_OR_RETURN(path_walk::UnixAddress addr, path_walk::ConnectAddress(mount_->proc(), h_));

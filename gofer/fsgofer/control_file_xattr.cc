@@ -34,7 +34,7 @@ bool IsUser(const server::XattrName& n) { return n.str().rfind("user.", 0) == 0;
 }  // namespace
 
 Result<std::string> ControlFile::GetXattr(const server::XattrName& name, uint32_t size) {
-  if (!mount_->rules().XattrAllowed(name.str())) return Errno(EOPNOTSUPP);
+  if (!mount_->rules().XattrAllowed(name.str())) return Refuse(Rule::kXattrNamespace, "FGetXattr");
   if (!Reopenable(h_)) return Errno(IsUser(name) ? ENODATA : EOPNOTSUPP);
   HG_ASSIGN_OR_RETURN(UniqueFd fd, path_walk::Reopen(mount_->proc(), h_, O_RDONLY | O_NONBLOCK));
   // getxattr(2) with size 0 asks for the value's size; the client only learns
@@ -49,8 +49,8 @@ Result<std::string> ControlFile::GetXattr(const server::XattrName& name, uint32_
 
 Status ControlFile::SetXattr(const server::XattrName& name, std::string_view value,
                              uint32_t flags) {
-  HG_RETURN_IF_ERROR(CheckWritable());
-  if (!mount_->rules().XattrAllowed(name.str())) return Errno(EOPNOTSUPP);
+  HG_RETURN_IF_ERROR(CheckWritable("FSetXattr"));
+  if (!mount_->rules().XattrAllowed(name.str())) return Refuse(Rule::kXattrNamespace, "FSetXattr");
   if ((flags & ~static_cast<uint32_t>(XATTR_CREATE | XATTR_REPLACE)) != 0) return Errno(EINVAL);
   if (!Reopenable(h_)) return Errno(IsUser(name) ? EPERM : EOPNOTSUPP);
   HG_ASSIGN_OR_RETURN(UniqueFd fd, path_walk::Reopen(mount_->proc(), h_, O_RDONLY | O_NONBLOCK));
@@ -86,8 +86,9 @@ Result<std::vector<std::string>> ControlFile::ListXattr(uint64_t size) {
 }
 
 Status ControlFile::RemoveXattr(const server::XattrName& name) {
-  HG_RETURN_IF_ERROR(CheckWritable());
-  if (!mount_->rules().XattrAllowed(name.str())) return Errno(EOPNOTSUPP);
+  HG_RETURN_IF_ERROR(CheckWritable("FRemoveXattr"));
+  if (!mount_->rules().XattrAllowed(name.str()))
+    return Refuse(Rule::kXattrNamespace, "FRemoveXattr");
   if (!Reopenable(h_)) return Errno(IsUser(name) ? EPERM : EOPNOTSUPP);
   HG_ASSIGN_OR_RETURN(UniqueFd fd, path_walk::Reopen(mount_->proc(), h_, O_RDONLY | O_NONBLOCK));
   return StatusFromRet(::fremovexattr(fd.get(), name.c_str()));

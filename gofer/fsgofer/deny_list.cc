@@ -11,6 +11,12 @@ Result<std::shared_ptr<const DenyList>> DenyList::Compile(
   std::shared_ptr<DenyList> d(new DenyList());
   RE2::Options opts;
   opts.set_log_errors(false);
+  // Paths are bytes, not text: with RE2's defaults (UTF-8, '.' not matching
+  // '\n') a tenant could slip a name past "/secret.*" by appending an invalid
+  // UTF-8 byte or a newline ("secret\xff", "secret\nx"). Latin-1 makes every
+  // byte one character; dot_nl lets '.' match all of them.
+  opts.set_encoding(RE2::Options::EncodingLatin1);
+  opts.set_dot_nl(true);
   for (const std::string& p : patterns) {
     auto re = std::make_unique<re2::RE2>(p, opts);
     if (!re->ok()) return Errno(EINVAL);

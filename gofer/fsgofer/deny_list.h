@@ -7,6 +7,10 @@
 // matched against the WHOLE path from the mount root as the server's node
 // tree knows it ("/" for the root, "/a/b" below it), so "/secret" does not
 // also deny "/secret2" unless written "/secret.*". Refusals are EACCES.
+// Paths are matched as bytes (Latin-1, '.' matching any byte, newline and
+// invalid UTF-8 included), so no name can slip past ".*"; a non-ASCII literal
+// in a pattern still matches its own UTF-8 bytes, but a character class such
+// as [é] is a class of two bytes.
 //
 // What name-based rules cannot do: a file is the same object under every
 // name, so a hard link made on the host (or a bind mount) outside the denied

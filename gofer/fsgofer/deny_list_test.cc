@@ -34,6 +34,21 @@ TEST(DenyListCompile, MatchesWholePathsAndRejectsBadPatterns) {
   EXPECT_EQ(ChildPath("/a", "b"), "/a/b");
 }
 
+// Names are bytes: a newline or a byte that is not UTF-8 must not let a name
+// slip past ".*" (RE2's defaults would: '.' skips '\n' and invalid UTF-8).
+TEST(DenyListCompile, MatchesEveryByteSoNoNameSlipsPastDotStar) {
+  auto d = DenyList::Compile({"/secret.*", "/exact"});
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE((*d)->Denied("/secretx"));
+  EXPECT_TRUE((*d)->Denied("/secret\nx"));
+  EXPECT_TRUE((*d)->Denied("/secret\xff"));
+  EXPECT_TRUE((*d)->Denied(std::string("/secret\0x", 9)));
+  EXPECT_FALSE((*d)->Denied("/exact\n"));
+  auto u = DenyList::Compile({"/caf\xc3\xa9"});  // "/café" in UTF-8
+  ASSERT_TRUE(u.ok());
+  EXPECT_TRUE((*u)->Denied("/caf\xc3\xa9")) << "UTF-8 literals still match their bytes";
+}
+
 class DenyTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -23,6 +23,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,8 +65,11 @@ struct Reply {
 
 class Served {
  public:
+  // `opts` replaces ConnectionOptsFor(rules), e.g. to let a rule reach the
+  // backend that the server would otherwise enforce first.
   Served(const std::string& root, const MountRules& rules, bool mount = true,
-         server::ConnectionLimits limits = {}) {
+         server::ConnectionLimits limits = {},
+         std::optional<server::ConnectionOpts> opts = std::nullopt) {
     HostResources host = HostResources::Open().value();
     FsgoferConfig cfg;
     cfg.rules = rules;
@@ -76,7 +80,7 @@ class Served {
     UniqueFd theirs(sv[1]);
     server::ConnectionConfig cc;
     cc.mount_path = root;
-    cc.opts = ConnectionOptsFor(rules);
+    cc.opts = opts ? *opts : ConnectionOptsFor(rules);
     cc.limits = limits;
     cc.impl = FsConnectionImpl::Create(std::move(cfg)).value();
     conn_ = server_.StartConnection(std::move(theirs), std::move(cc)).value();

@@ -22,6 +22,7 @@
 
 #include "base/unique_fd.h"
 #include "gofer/fsgofer/mount_state.h"
+#include "gofer/fsgofer/refusal.h"
 #include "gofer/server/connection_impl.h"
 #include "path_walk/handle.h"
 
@@ -45,15 +46,21 @@ class OpenFile final : public server::OpenFdImpl {
   Status Getdents64(uint32_t count, bool seek0, server::DirentSink& out) override;
 
  private:
+  // refusal.h, with the path of the file this was opened on.
+  Errno Refuse(Rule rule, std::string_view op) const;
+
   std::shared_ptr<const MountState> mount_;
   const path_walk::Handle* control_;
   UniqueFd fd_;
 
   // Getdents64 state: the kernel serializes getdents on one file, but our
-  // resume offset and buffer need their own lock.
+  // buffer needs its own lock. Records read from the kernel but not yet
+  // delivered (the response was full) stay in dirbuf_[buf_pos_, buf_len_)
+  // and open the next call, so a listing never seeks back.
   std::mutex dir_mu_;
-  uint64_t next_off_ = 0;     // guarded by dir_mu_: d_off of the last entry delivered
   std::vector<char> dirbuf_;  // guarded by dir_mu_
+  size_t buf_pos_ = 0;        // guarded by dir_mu_
+  size_t buf_len_ = 0;        // guarded by dir_mu_
 };
 
 // A bound host socket (BindAt) for Listen/Accept.

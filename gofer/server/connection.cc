@@ -38,8 +38,7 @@ std::vector<int> RawFds(const std::vector<UniqueFd>& fds) {
 
 }  // namespace
 
-Connection::Connection(Server* server, ConnectionConfig&& cfg,
-                       std::unique_ptr<ConnectionImpl> impl,
+Connection::Connection(Server* server, ConnectionConfig&& cfg, std::unique_ptr<ConnectionImpl> impl,
                        std::unique_ptr<transport::SocketCommunicator> comm, MidSet served,
                        uint32_t max_message_size)
     : server_(server),
@@ -118,7 +117,7 @@ void Connection::ServeChannel(transport::ServerChannel* ch) {
 Connection::Reply Connection::ErrorReply(Errno e, ResponseSpace& out) {
   std::span<uint8_t> buf = out.Get(4);
   wire::StoreU32(buf.data(), static_cast<uint32_t>(e.value()));
-  return Reply{wire::ToRaw(wire::MID::kError), 4, {}};
+  return Reply{wire::ToRaw(wire::MID::kError), 4, {}, e.value()};
 }
 
 Result<Connection::Reply> Connection::StartChannel(ResponseSpace& out) {

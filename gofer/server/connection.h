@@ -86,9 +86,9 @@ class Connection {
   // variants of shared_ptrs inside Result.)
   struct FdEntry {
     FdEntry() = default;
-    FdEntry(std::shared_ptr<ControlFd> p) : control(std::move(p)) {}      // NOLINT
-    FdEntry(std::shared_ptr<OpenFd> p) : open(std::move(p)) {}            // NOLINT
-    FdEntry(std::shared_ptr<BoundSocketFd> p) : bound(std::move(p)) {}    // NOLINT
+    FdEntry(std::shared_ptr<ControlFd> p) : control(std::move(p)) {}    // NOLINT
+    FdEntry(std::shared_ptr<OpenFd> p) : open(std::move(p)) {}          // NOLINT
+    FdEntry(std::shared_ptr<BoundSocketFd> p) : bound(std::move(p)) {}  // NOLINT
     bool empty() const { return !control && !open && !bound; }
     std::shared_ptr<ControlFd> control;
     std::shared_ptr<OpenFd> open;
@@ -100,6 +100,7 @@ class Connection {
     uint16_t mid = 0;
     uint32_t len = 0;
     std::vector<UniqueFd> fds;  // donated, then closed
+    int err = 0;                // the errno of an Error reply (for the RpcObserver)
   };
 
   // Room in the FD table, taken before a backend op that creates FDs so the
@@ -130,6 +131,10 @@ class Connection {
   void ServeChannel(transport::ServerChannel* ch);
   // Dispatch one request (gVisor handleMsg order of checks, plus ours).
   Reply Dispatch(uint16_t mid, std::span<const uint8_t> payload, ResponseSpace& out);
+  // Dispatch without telling the server's RpcObserver.
+  Reply DispatchRequest(uint16_t mid, std::span<const uint8_t> payload, ResponseSpace& out);
+  // The path below the mount of the FD a request names first ("" if none).
+  std::string RequestPath(uint16_t mid, std::span<const uint8_t> payload) const;
   Reply ErrorReply(Errno e, ResponseSpace& out);
   void Teardown();
   // Channel RPC: creates a channel and its serving thread.

@@ -2,9 +2,16 @@
 #include <fcntl.h>
 
 #include <cerrno>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
 
+#include "base/log.h"
 #include "gofer/server/connection.h"
+#include "gofer/server/control_fd.h"
 #include "gofer/server/handlers.h"
+#include "gofer/server/server.h"
 #include "gofer/wire/mid.h"
 
 namespace hg::server {
@@ -70,6 +77,39 @@ MidSet Handlers::Handled() {
 
 Connection::Reply Connection::Dispatch(uint16_t mid, std::span<const uint8_t> payload,
                                        ResponseSpace& out) {
+  RpcObserver* obs = server_->opts_.observer;
+  if (obs == nullptr) return DispatchRequest(mid, payload, out);
+  // The path is read before the handler runs: an UnlinkAt or a Close may
+  // make the FD's node unreachable afterwards.
+  const std::string path = obs->WantsPaths() ? RequestPath(mid, payload) : std::string();
+  Reply r = DispatchRequest(mid, payload, out);
+  obs->OnRpc(RpcEvent{mount_path_, mid, r.err, path});
+  return r;
+}
+
+std::string Connection::RequestPath(uint16_t mid, std::span<const uint8_t> payload) const {
+  // Every request but these four starts with the FDID it acts on (LisaFS
+  // layout: a little-endian u64).
+  if (mid == wire::ToRaw(MID::kMount) || mid == wire::ToRaw(MID::kChannel) ||
+      mid == wire::ToRaw(MID::kClose) || mid == wire::ToRaw(MID::kFSync) || mid >= wire::kNumMids ||
+      payload.size() < sizeof(uint64_t)) {
+    return {};
+  }
+  uint64_t id = 0;
+  for (size_t i = 0; i < sizeof(id); ++i) id |= uint64_t{payload[i]} << (8 * i);
+  Result<FdEntry> e = LookupFd(id);
+  if (!e.ok()) return {};
+  std::shared_ptr<ControlFd> control = e->control;
+  if (!control && e->open) control = e->open->cfd_;
+  if (!control) return {};
+  // Node names and parents change only under the exclusive rename lock.
+  std::shared_lock<std::shared_mutex> l(server_->rename_mu_);
+  Result<std::string> p = control->PathInMount();
+  return p.ok() ? std::move(p).value() : std::string();
+}
+
+Connection::Reply Connection::DispatchRequest(uint16_t mid, std::span<const uint8_t> payload,
+                                              ResponseSpace& out) {
   // (The transport already answered payloads over the max message size: EIO.)
   if (closing_.load(std::memory_order_acquire)) return ErrorReply(Errno(ECONNRESET), out);
   // Unknown MID, or one this connection does not serve (backend list ∩
@@ -88,7 +128,17 @@ Connection::Reply Connection::Dispatch(uint16_t mid, std::span<const uint8_t> pa
     return ErrorReply(Errno(ENOTCONN), out);
   }
 
-  if (opts_.readonly && Handlers::IsMutating(mid)) return ErrorReply(Errno(EROFS), out);
+  if (opts_.readonly && Handlers::IsMutating(mid)) {
+    // The same "refused" event fsgofer writes for its rules; the request is
+    // not decoded here (that is the point of refusing first), so the line
+    // names the mount rather than a path.
+    HG_LOG(kDebug, "refused",
+           {{"op", wire::MidName(static_cast<MID>(mid))},
+            {"mount", mount_path_},
+            {"rule", "readonly"},
+            {"errno", "EROFS"}});
+    return ErrorReply(Errno(EROFS), out);
+  }
 
   std::vector<UniqueFd> fds;
   Call call{*this, payload, out, fds};
@@ -105,7 +155,7 @@ Connection::Reply Connection::Dispatch(uint16_t mid, std::span<const uint8_t> pa
     int fl = ::fcntl(fd.get(), F_GETFL);
     if (fl >= 0 && !(fl & O_NONBLOCK)) (void)::fcntl(fd.get(), F_SETFL, fl | O_NONBLOCK);
   }
-  return Reply{mid, *len, std::move(fds)};
+  return Reply{mid, *len, std::move(fds), 0};
 }
 
 }  // namespace hg::server

@@ -44,6 +44,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,15 +68,19 @@ struct PrepareContext {
   const oci::Spec& spec;
   std::string_view bundle_dir;  // empty for `serve`
   const ExtensionOptions& options;
+  // Optional: on error, set to a sentence naming the option or annotation at
+  // fault (an errno alone cannot say which key was wrong).
+  std::string* why = nullptr;
 };
 
 // What TryHandleMount sees, per connection.
 struct MountRequest {
-  const oci::Spec& spec;      // `serve` passes a minimal spec (root only)
-  const oci::Mount* mount;    // nullptr: the container's root filesystem
+  const oci::Spec& spec;        // `serve` passes a minimal spec (root only)
+  const oci::Mount* mount;      // nullptr: the container's root filesystem
   std::string_view mount_path;  // host path served on this connection (absolute)
   bool readonly;
   const ExtensionOptions& options;
+  std::string* why = nullptr;  // as PrepareContext::why
 };
 
 // A claimed mount: the backend and the options the server applies verbatim
@@ -108,6 +113,45 @@ class Extension {
   // fails the start.
   virtual Result<std::optional<HandledMount>> TryHandleMount(const MountRequest& req) = 0;
 };
+
+// --- Configuration from the spec -------------------------------------------
+// A tenant selects an extension and tunes it with annotations:
+//   dev.hardgofer.rootfs.extension=<ext>            the root filesystem
+//   dev.hardgofer.mount.<NAME>.extension=<ext>      the mount whose gVisor hint
+//                                                   dev.gvisor.spec.mount.<NAME>.source
+//                                                   equals its source
+//   dev.hardgofer.extension.<ext>.<key>=<value>     sandbox-wide option
+//   dev.hardgofer.rootfs.<key>, dev.hardgofer.mount.<NAME>.<key>   per-mount option
+// The operator gives ExtensionOptions (flags, operator policy); only they may
+// name host paths (OptionSpec::operator_only) and their values are final.
+inline constexpr std::string_view kRootfsAnnotationPrefix = "dev.hardgofer.rootfs.";
+inline constexpr std::string_view kMountAnnotationPrefix = "dev.hardgofer.mount.";
+inline constexpr std::string_view kSandboxAnnotationPrefix = "dev.hardgofer.extension.";
+
+// The gVisor mount-hint NAME of `mount` ("rootfs" for nullptr; "" when no
+// dev.gvisor.spec.mount.<NAME>.source names its source). Pure.
+std::string MountHintName(const oci::Spec& spec, const oci::Mount* mount);
+// The extension the annotations select for `mount` (nullptr: rootfs), or "".
+// Pure: the usual body of Extension::Claims is `SelectedExtension(...) == Name()`.
+std::string SelectedExtension(const oci::Spec& spec, const oci::Mount* mount);
+
+// One option an extension understands.
+struct OptionSpec {
+  std::string_view key;
+  // Host paths and anything read as root: from the operator only. A tenant's
+  // annotation naming it is refused (EPERM), never ignored: a silently dropped
+  // key_file would leave the tenant believing their data is protected.
+  bool operator_only = false;
+};
+
+// The options of extension `ext` for `mount`: the operator's, then (for keys
+// they did not set) the per-mount annotation, then the sandbox-wide one.
+// Errors (and *why): EINVAL for a key outside `schema` (naming the key and
+// where it came from), EPERM for an operator_only key in an annotation.
+Result<ExtensionOptions> ResolveOptions(std::string_view ext, std::span<const OptionSpec> schema,
+                                        const ExtensionOptions& operator_options,
+                                        const oci::Spec& spec, const oci::Mount* mount,
+                                        std::string* why);
 
 // Registration order is selection order. Not thread-safe: fill it before
 // serving, then only read it.

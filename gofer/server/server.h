@@ -36,6 +36,7 @@
 #include "gofer/server/connection_impl.h"
 #include "gofer/server/connection_opts.h"
 #include "gofer/server/node.h"
+#include "gofer/server/rpc_observer.h"
 
 namespace hg::server {
 
@@ -45,6 +46,9 @@ struct ServerOptions {
   // backend handle, so this bounds a client's memory use together with
   // ConnectionLimits::max_open_fds.
   size_t max_nodes = size_t{1} << 20;
+  // Told about every answered RPC (counters, access log); nullptr: nobody.
+  // Not owned; must outlive the Server.
+  RpcObserver* observer = nullptr;
 };
 
 // Everything a connection is made of. The mount path is trusted configuration.

@@ -3,10 +3,13 @@
 // connection configuration checks.
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 
+#include "base/log.h"
+#include "base/unique_fd.h"
 #include "gofer/server/server_test_util.h"
 #include "gofer/wire/byte_order.h"
 #include "gofer/wire/frame.h"
@@ -186,6 +189,31 @@ TEST(DispatchTest, ReadonlyConnectionRefusesMutationsWithErofsBeforeDecoding) {
   EXPECT_EQ(c.PRead(ofd, 0, 100, &got), 0);
   EXPECT_EQ(got, "data");
   EXPECT_EQ(dir.ReadFile("f"), "data");
+}
+
+TEST(DispatchTest, ReadonlyRefusalsWriteOneDebugLine) {
+  int p[2];
+  ASSERT_EQ(::pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+  UniqueFd r(p[0]), w(p[1]);
+  const log::Config saved = log::Current();
+  log::Configure({.fd = w.get(), .min_level = log::Level::kDebug, .format = log::Format::kText});
+  {
+    TempDir dir;
+    Server server;
+    ConnectionOpts opts;
+    opts.readonly = true;
+    RawClient c = RawClient::Start(server, dir.path(), opts);
+    c.MountOk();
+    EXPECT_EQ(c.CallRaw(wire::ToRaw(MID::kMkdirAt), {}, 0).err(), EROFS);
+  }
+  log::Configure(saved);
+  char buf[4096];
+  ssize_t n = ::read(r.get(), buf, sizeof(buf));
+  ASSERT_GT(n, 0);
+  std::string out(buf, static_cast<size_t>(n));
+  EXPECT_NE(out.find(" debug refused op=MkdirAt mount="), std::string::npos) << out;
+  EXPECT_NE(out.find(" rule=readonly errno=EROFS\n"), std::string::npos) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
 }
 
 TEST(DispatchTest, ConnectionConfigurationIsValidated) {
