@@ -25,6 +25,8 @@
 #include <utility>
 #include <variant>
 
+#include "base/expected.h"
+
 namespace hg::oci {
 
 struct Error {
@@ -72,48 +74,9 @@ struct Diagnostic {
   friend bool operator==(const Diagnostic&, const Diagnostic&) = default;
 };
 
-// Value-or-Error. Accessing the wrong alternative aborts: that is a caller bug, not
-// bad input, and reading garbage instead would turn it into a policy bug.
+// Value-or-Error (base/expected.h).
 template <typename T>
-class [[nodiscard]] ErrorOr {
- public:
-  ErrorOr(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
-  ErrorOr(Error err) : v_(std::move(err)) {}  // NOLINT: implicit by design
-
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& value() & { Check(true); return std::get<0>(v_); }
-  const T& value() const& { Check(true); return std::get<0>(v_); }
-  T&& value() && { Check(true); return std::get<0>(std::move(v_)); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  const Error& error() const { Check(false); return std::get<1>(v_); }
-
- private:
-  void Check(bool want_value) const {
-    if (ok() != want_value) std::abort();
-  }
-  std::variant<T, Error> v_;
-};
-
-template <>
-class [[nodiscard]] ErrorOr<void> {
- public:
-  ErrorOr() = default;
-  ErrorOr(Error err) : err_(std::move(err)), ok_(false) {}  // NOLINT: implicit by design
-  bool ok() const { return ok_; }
-  explicit operator bool() const { return ok_; }
-  const Error& error() const {
-    if (ok_) std::abort();
-    return err_;
-  }
-
- private:
-  Error err_;
-  bool ok_ = true;
-};
+using ErrorOr = Expected<T, Error>;
 
 }  // namespace hg::oci
 

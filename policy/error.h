@@ -20,6 +20,8 @@
 #include <utility>
 #include <variant>
 
+#include "base/expected.h"
+
 #include "oci/error.h"
 #include "seccomp/error.h"
 
@@ -50,48 +52,9 @@ struct Error {
 // Converts an oci error about `file` (config.json, or "command line" for flags).
 Error FromOci(const oci::Error& e, const std::string& file);
 
+// Value-or-Error (base/expected.h).
 template <typename T>
-class [[nodiscard]] ErrorOr {
- public:
-  ErrorOr(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
-  ErrorOr(Error err) : v_(std::move(err)) {}  // NOLINT: implicit by design
-
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& value() & { Check(true); return std::get<0>(v_); }
-  const T& value() const& { Check(true); return std::get<0>(v_); }
-  T&& value() && { Check(true); return std::get<0>(std::move(v_)); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  const Error& error() const { Check(false); return std::get<1>(v_); }
-
- private:
-  // Reading the wrong alternative is a caller bug; aborting beats compiling a
-  // policy from garbage.
-  void Check(bool want_value) const {
-    if (ok() != want_value) std::abort();
-  }
-  std::variant<T, Error> v_;
-};
-
-template <>
-class [[nodiscard]] ErrorOr<void> {
- public:
-  ErrorOr() = default;
-  ErrorOr(Error err) : err_(std::move(err)), ok_(false) {}  // NOLINT: implicit by design
-  bool ok() const { return ok_; }
-  explicit operator bool() const { return ok_; }
-  const Error& error() const {
-    if (ok_) std::abort();
-    return err_;
-  }
-
- private:
-  Error err_;
-  bool ok_ = true;
-};
+using ErrorOr = Expected<T, Error>;
 
 }  // namespace hg::policy
 

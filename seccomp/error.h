@@ -20,6 +20,8 @@
 #include <utility>
 #include <variant>
 
+#include "base/expected.h"
+
 namespace hg::seccomp {
 
 enum class ErrorCode {
@@ -65,64 +67,9 @@ class Error {
   int errno_;
 };
 
+// Value-or-Error (base/expected.h).
 template <typename T>
-class [[nodiscard]] ErrorOr {
- public:
-  ErrorOr(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
-  ErrorOr(Error err) : v_(std::move(err)) {}  // NOLINT: implicit by design
-
-  bool ok() const { return std::holds_alternative<T>(v_); }
-  explicit operator bool() const { return ok(); }
-
-  // Precondition: ok(). Violations abort rather than read garbage.
-  T& value() & {
-    Check();
-    return std::get<T>(v_);
-  }
-  const T& value() const& {
-    Check();
-    return std::get<T>(v_);
-  }
-  T&& value() && {
-    Check();
-    return std::get<T>(std::move(v_));
-  }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-
-  // Precondition: !ok().
-  const Error& error() const {
-    if (ok()) std::abort();
-    return std::get<Error>(v_);
-  }
-
- private:
-  void Check() const {
-    if (!ok()) std::abort();
-  }
-  std::variant<T, Error> v_;
-};
-
-// Result of a step with no value.
-template <>
-class [[nodiscard]] ErrorOr<void> {
- public:
-  ErrorOr() = default;
-  ErrorOr(Error err) : err_(std::move(err)) {}  // NOLINT: implicit by design
-
-  bool ok() const { return !err_.has_value(); }
-  explicit operator bool() const { return ok(); }
-  // Precondition: !ok().
-  const Error& error() const {
-    if (ok()) std::abort();
-    return *err_;
-  }
-
- private:
-  std::optional<Error> err_;
-};
+using ErrorOr = Expected<T, Error>;
 
 }  // namespace hg::seccomp
 
