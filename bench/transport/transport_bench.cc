@@ -6,9 +6,10 @@
 // * BM_FutexPingPong/pin: two threads hand a shared (non-private) futex word
 //   back and forth, exactly the syscalls flipcall makes; nothing can beat it.
 // * BM_SpinIterations: the cost of the server's spin loop, per N iterations.
-// * BM_ChannelRoundTrip/spin/pin: an empty request and an empty response over a
-//   real ChannelSet + ClientChannel pair, with the server's bounded spin before
-//   FUTEX_WAIT set to `spin` iterations.
+// * BM_ChannelRoundTrip/spin/adaptive/pin: an empty request and an empty
+//   response over a real ChannelSet + ClientChannel pair, both ends polling
+//   for up to `spin` ns before FUTEX_WAIT (0: never), with or without the
+//   adaptive back-off (EndpointOptions).
 // pin (both): 0 = let the scheduler place the two threads, 1 = both on CPU 0,
 //   2 = client on CPU 0, server on CPU 1 (needs 2 CPUs).
 // * BM_ChannelRoundTripWithFd: the same, the response donating one FD (what
@@ -119,9 +120,11 @@ BENCHMARK(BM_SpinIterations)->Arg(100)->Arg(1000);
 constexpr uint16_t kEmptyMid = 3;
 constexpr uint16_t kFdMid = 7;
 
-void ChannelRoundTrip(benchmark::State& state, uint32_t spin, int64_t pin, bool with_fd) {
+void ChannelRoundTrip(benchmark::State& state, uint32_t spin_ns, int64_t pin, bool with_fd,
+                      bool adaptive = true) {
   ChannelSetOptions opts;
-  opts.endpoint.spin_iterations = spin;
+  opts.endpoint.spin_ns = spin_ns;
+  opts.endpoint.adaptive = adaptive;
   auto set = ChannelSet::Create(opts);
   if (!set.ok()) {
     state.SkipWithError("ChannelSet::Create failed");
@@ -148,7 +151,7 @@ void ChannelRoundTrip(benchmark::State& state, uint32_t spin, int64_t pin, bool 
     }
   });
   auto client = ClientChannel::Create(std::move(nc->data_fd), nc->data_offset, nc->data_length,
-                                      std::move(nc->fd_sock));
+                                      std::move(nc->fd_sock), opts.endpoint);
   if (!client.ok() || !(*client)->Connect().ok()) {
     state.SkipWithError("client setup failed");
   } else {
@@ -170,11 +173,12 @@ void ChannelRoundTrip(benchmark::State& state, uint32_t spin, int64_t pin, bool 
 }
 
 void BM_ChannelRoundTrip(benchmark::State& state) {
-  ChannelRoundTrip(state, static_cast<uint32_t>(state.range(0)), state.range(1), false);
+  ChannelRoundTrip(state, static_cast<uint32_t>(state.range(0)), state.range(2), false,
+                   state.range(1) != 0);
 }
 BENCHMARK(BM_ChannelRoundTrip)
-    ->ArgNames({"spin", "pin"})
-    ->ArgsProduct({{0, 100, 1000, 10000}, {0, 1, 2}})
+    ->ArgNames({"spin", "adaptive", "pin"})
+    ->ArgsProduct({{0, 5000, 20000}, {0, 1}, {0, 1, 2}})
     ->UseRealTime();
 
 void BM_ChannelRoundTripWithFd(benchmark::State& state) {

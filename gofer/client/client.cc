@@ -71,6 +71,7 @@ Result<std::unique_ptr<Client>> Client::Mount(UniqueFd sock, const Options& opts
     std::lock_guard<std::mutex> l(c->mount_fd_mu_);
     c->mount_host_fd_ = std::move(host_fd);
   }
+  c->channel_endpoint_ = opts.channel_endpoint;
   if (opts.channels > 0 && c->IsSupported(wire::MID::kChannel)) {
     HG_ASSIGN_OR_RETURN(size_t n, c->StartChannels(opts.channels));
     (void)n;
@@ -133,7 +134,7 @@ Status Client::AddChannel() {
   HG_ASSIGN_OR_RETURN(ChannelGrant g, Channel());
   HG_ASSIGN_OR_RETURN(
       auto ch, transport::ClientChannel::Create(std::move(g.data_fd), g.data_offset, g.data_length,
-                                                std::move(g.fd_sock)));
+                                                std::move(g.fd_sock), channel_endpoint_));
   if (!ch->Connect().ok()) return Errno(EIO);
   std::lock_guard<std::mutex> l(chan_mu_);
   if (hung_up_) return Errno(EIO);  // ~ClientChannel tells the server it is gone

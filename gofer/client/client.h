@@ -75,6 +75,9 @@ struct ClientOptions {
   // Flipcall channels to open after Mount: gVisor's clamp(CPUs, 2, 4). 0
   // keeps everything on the socket (what the sentry does with directfs).
   size_t channels = transport::DefaultMaxChannels();
+  // How a caller waiting for a channel reply polls before sleeping
+  // (gofer/transport/flipcall_endpoint.h); {.spin_ns = 0} never polls.
+  transport::EndpointOptions channel_endpoint{.spin_ns = transport::kDefaultSpinNs};
 };
 
 class Client {
@@ -260,6 +263,7 @@ class Client {
   // Set once by Mount, immutable afterwards.
   wire::Inode root_;
   uint32_t max_message_size_ = 0;
+  transport::EndpointOptions channel_endpoint_;  // for channels added later
   std::bitset<65536> supported_;
   std::vector<wire::MID> supported_list_;
   std::mutex mount_fd_mu_;

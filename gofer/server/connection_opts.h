@@ -101,8 +101,9 @@ struct ConnectionLimits {
   // walk whose full response could not fit the max message size is EIO (gVisor).
   // 4096 is twice what a PATH_MAX-bounded path can hold ("a/a/a/...").
   size_t max_walk_components = 4096;
-  // Server-side futex spin for channel threads (see gofer/transport).
-  transport::EndpointOptions channel_endpoint{.spin_iterations = transport::kDefaultServerSpin};
+  // Server-side bounded adaptive spin for channel threads (see
+  // gofer/transport/flipcall_endpoint.h); {.spin_ns = 0} never polls.
+  transport::EndpointOptions channel_endpoint{.spin_ns = transport::kDefaultServerSpin};
 };
 
 }  // namespace hg::server

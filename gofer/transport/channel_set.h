@@ -37,20 +37,17 @@ namespace hg::transport {
 // (clamp(GOMAXPROCS, 2, 4)), so a default server never refuses a stock client.
 size_t DefaultMaxChannels();
 
-// Server-side bounded spin before FUTEX_WAIT (iterations of a CPU pause), off.
-// Measured with bench/transport on the 2-core dev machine (medians of 5, empty
-// round trip): with the scheduler free to place the threads it only costs
-// (4.3 us without spin; 6.3 / 7.2 / 5.5 us with 100 / 1000 / 10000
-// iterations), and threads forced onto one CPU lose the same way (4.3 us vs
-// 5.8-7.6 us). It wins only when client and server are pinned to different
-// CPUs (229 us -> 3.2 us), i.e. when the spinner owns a core, which a 2-core
-// sandbox host cannot afford. Enable per ChannelSet where that holds.
-inline constexpr uint32_t kDefaultServerSpin = 0;
+// Server-side bounded adaptive spin before FUTEX_WAIT (flipcall_endpoint.h).
+// The earlier fixed-iteration spin lost on the 2-core dev machine because it
+// spun on every wait, on every channel, even with more waiters than cores;
+// the time-bounded, slot-capped, backing-off one wins there (see
+// docs/performance.md for the numbers).
+inline constexpr uint32_t kDefaultServerSpin = kDefaultSpinNs;
 
 struct ChannelSetOptions {
   uint32_t max_payload = DefaultMaxPayload();
   size_t max_channels = DefaultMaxChannels();
-  EndpointOptions endpoint{.spin_iterations = kDefaultServerSpin};
+  EndpointOptions endpoint{.spin_ns = kDefaultServerSpin};
 };
 
 // The result of AddChannel: what the Channel RPC answers and donates.

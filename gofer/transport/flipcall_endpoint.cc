@@ -3,6 +3,7 @@
 #include <linux/futex.h>
 #include <sched.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -35,6 +36,46 @@ inline void CpuRelax() {
 #endif
 }
 
+// Failed polls in a row before adaptive back-off skips polling, and the cap
+// on how many waits it skips.
+constexpr uint32_t kMissesBeforeBackoff = 2;
+constexpr uint32_t kMaxBackoff = 1024;
+// Pauses between clock reads while polling (a pause is ~10-150 cycles).
+constexpr uint32_t kPausesPerClockRead = 16;
+
+uint64_t NowNs() {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);  // vDSO: no syscall, no seccomp rule
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// Threads of this process polling right now, over every endpoint.
+std::atomic<int32_t> g_spinners{0};
+
+// CPUs the calling thread may run on, minus one: the default cap on pollers.
+int32_t DefaultMaxSpinners() {
+  cpu_set_t set;
+  if (::sched_getaffinity(0, sizeof(set), &set) != 0) return 0;  // unknown: never poll
+  return CPU_COUNT(&set) - 1;
+}
+
+// Holds one of the process-wide polling slots, if one is free.
+class SpinSlot {
+ public:
+  explicit SpinSlot(int32_t cap) : held_(g_spinners.fetch_add(1, std::memory_order_acq_rel) < cap) {
+    if (!held_) g_spinners.fetch_sub(1, std::memory_order_acq_rel);
+  }
+  ~SpinSlot() {
+    if (held_) g_spinners.fetch_sub(1, std::memory_order_acq_rel);
+  }
+  SpinSlot(const SpinSlot&) = delete;
+  SpinSlot& operator=(const SpinSlot&) = delete;
+  bool held() const { return held_; }
+
+ private:
+  bool held_;
+};
+
 bool IsHandshake(const uint8_t* p, uint32_t len) {
   // Copied out first: the peer may rewrite the window while we compare.
   if (len != 2 && len != kHandshakeLen) return false;
@@ -50,7 +91,22 @@ FlipcallEndpoint::FlipcallEndpoint(Mapping window, Side side, EndpointOptions op
       data_cap_(static_cast<uint32_t>(window_.size() - kPacketHeaderSize)),
       active_(side == Side::kServer ? kServerActive : kClientActive),
       inactive_(side == Side::kServer ? kClientActive : kServerActive),
-      spin_(opts.spin_iterations) {}
+      own_flag_off_(side == Side::kServer ? 12 : 8),
+      peer_flag_off_(side == Side::kServer ? 8 : 12),
+      spin_ns_(opts.spin_ns),
+      adaptive_(opts.adaptive),
+      max_spinners_(opts.max_spinners >= 0 ? opts.max_spinners
+                    : opts.spin_ns == 0    ? 0
+                                           : DefaultMaxSpinners()),
+      skip_when_colocated_(opts.skip_when_colocated) {}
+
+EndpointStats FlipcallEndpoint::stats() const {
+  auto get = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
+  return EndpointStats{get(counters_.waits),     get(counters_.spins),
+                       get(counters_.spin_hits), get(counters_.futex_waits),
+                       get(counters_.wakes),     get(counters_.wakes_skipped),
+                       get(counters_.colocated)};
+}
 
 uint32_t FlipcallEndpoint::LoadConnState() const {
   return std::atomic_ref<uint32_t>(*state_word()).load(std::memory_order_acquire);
@@ -81,6 +137,12 @@ void FlipcallEndpoint::ExitBlocking() {
 }
 
 Outcome<> FlipcallEndpoint::SetPeerActive() {
+  // Publish where we run before handing over, even if we will not wait
+  // afterwards: a peer deciding whether to poll reads this CPU (a flag left
+  // at 0 by a side that never had to wait would hide a shared CPU).
+  const int cpu = ::sched_getcpu();
+  cpu_ = cpu < 0 ? 0xFFFF : static_cast<uint32_t>(cpu);
+  std::atomic_ref<uint32_t>(*own_flag()).store(Flag(kWaiterBusy), std::memory_order_relaxed);
   uint32_t expected = active_;
   if (std::atomic_ref<uint32_t>(*state_word())
           .compare_exchange_strong(expected, inactive_, std::memory_order_seq_cst)) {
@@ -90,21 +152,107 @@ Outcome<> FlipcallEndpoint::SetPeerActive() {
   return TransportError::Of(ErrorKind::kProtocol);
 }
 
-void FlipcallEndpoint::WakePeer() { FutexWake(state_word(), 1); }
+void FlipcallEndpoint::WakePeer() {
+  // Dekker half 1: SetPeerActive's seq_cst CAS on connState, then this seq_cst
+  // load of the peer's flag. If it still reads kWaiterPolling, the peer's
+  // store of kWaiterSleeping comes later in the total order, so its
+  // following load of connState sees our CAS and it never sleeps on it.
+  const uint32_t peer = std::atomic_ref<uint32_t>(*peer_flag()).load(std::memory_order_seq_cst);
+  peer_was_awake_ = WaiterKind(peer) != kWaiterSleeping;
+  if (WaiterKind(peer) == kWaiterPolling) {
+    Bump(counters_.wakes_skipped);
+    return;
+  }
+  Bump(counters_.wakes);
+  FutexWake(state_word(), 1);
+}
+
+bool FlipcallEndpoint::Spin() {
+  if (spin_ns_ == 0) return false;
+  if (skip_ > 0) {
+    --skip_;
+    return false;
+  }
+  // More pollers than spare CPUs: sleep now rather than take the CPU the
+  // peer (or another channel's peer) needs to answer. Not counted as a miss.
+  SpinSlot slot(max_spinners_);
+  if (!slot.held()) return false;
+  Bump(counters_.spins);
+  std::atomic_ref<uint32_t> state(*state_word());
+  // No sched_yield in here: measured, it made things worse whenever another
+  // process kept the CPUs busy (a yield to a CPU hog costs its whole slice,
+  // and a peer that finds us polling skips the wake that would have got us
+  // the CPU back quickly). docs/performance.md has the numbers.
+  const uint64_t deadline = NowNs() + spin_ns_;
+  for (uint32_t i = 1;; ++i) {
+    if (state.load(std::memory_order_acquire) != inactive_ || is_shutdown()) {
+      Bump(counters_.spin_hits);
+      misses_ = 0;
+      backoff_ = 1;
+      return true;
+    }
+    CpuRelax();
+    if (i % kPausesPerClockRead == 0 && NowNs() >= deadline) break;
+  }
+  // A miss counts against polling only if the peer was not asleep when we
+  // handed over. If we had to wake it, its wake-up latency (tens of us for an idle
+  // vCPU) is in this wait and says nothing about what polling gains once
+  // both sides poll; counting it would lock two backed-off peers into
+  // sleeping forever, each one's probe timing out on the other's wake-up.
+  if (adaptive_ && peer_was_awake_ && ++misses_ >= kMissesBeforeBackoff) {
+    misses_ = 0;
+    skip_ = backoff_;
+    backoff_ = backoff_ >= kMaxBackoff ? kMaxBackoff : backoff_ * 2;
+  }
+  return false;
+}
 
 Outcome<> FlipcallEndpoint::WaitUntilActive() {
   std::atomic_ref<uint32_t> state(*state_word());
-  for (uint32_t i = 0; i < spin_; ++i) {
-    if (state.load(std::memory_order_acquire) != inactive_ || is_shutdown()) break;
-    CpuRelax();
+  if (state.load(std::memory_order_acquire) != inactive_) return WaitLoop();
+  Bump(counters_.waits);
+  const int cpu = ::sched_getcpu();  // rseq area or vDSO: no syscall
+  cpu_ = cpu < 0 ? 0xFFFF : static_cast<uint32_t>(cpu);
+  std::atomic_ref<uint32_t> flag(*own_flag());
+  // Polling: a hand-off from now on may skip FUTEX_WAKE.
+  flag.store(Flag(kWaiterPolling), std::memory_order_seq_cst);
+  const uint32_t peer = std::atomic_ref<uint32_t>(*peer_flag()).load(std::memory_order_relaxed);
+  const uint32_t kind = WaiterKind(peer);
+  if (skip_when_colocated_ && spin_ns_ != 0 && cpu >= 0 &&
+      (kind == kWaiterPolling || kind == kWaiterSleeping || kind == kWaiterBusy) &&
+      WaiterCpu(peer) == cpu_) {
+    Bump(counters_.colocated);
+  } else {
+    Spin();
   }
+  Outcome<> r = WaitLoop();
+  // Not waiting any more. Relaxed is enough: a peer that still reads
+  // kWaiterPolling skips a wake nobody needs, and before we next sleep we
+  // store kWaiterSleeping and re-check (WaitLoop).
+  flag.store(Flag(kWaiterBusy), std::memory_order_relaxed);
+  return r;
+}
+
+Outcome<> FlipcallEndpoint::WaitLoop() {
+  std::atomic_ref<uint32_t> state(*state_word());
+  std::atomic_ref<uint32_t> flag(*own_flag());
   for (;;) {
     uint32_t cs = state.load(std::memory_order_acquire);
     if (cs == active_) return {};
     if (cs == inactive_) {
       if (is_shutdown()) return TransportError::Of(ErrorKind::kShutdown);
-      if (FutexWait(state_word(), inactive_) != 0 && errno != EAGAIN && errno != EINTR) {
-        return TransportError::LastSystem();
+      // Dekker half 2 (see WakePeer): announce the sleep, then re-check.
+      flag.store(Flag(kWaiterSleeping), std::memory_order_seq_cst);
+      long rc = 0;
+      int err = 0;
+      if (state.load(std::memory_order_seq_cst) == inactive_ && !is_shutdown()) {
+        Bump(counters_.futex_waits);
+        rc = FutexWait(state_word(), inactive_);
+        err = errno;
+      }
+      flag.store(Flag(kWaiterPolling), std::memory_order_seq_cst);
+      if (rc != 0 && err != EAGAIN && err != EINTR) {
+        return TransportError::System(err);
       }
       continue;
     }

@@ -9,11 +9,28 @@
 //                    n = ep.SendRecv(reply_len); }
 //   ep.Shutdown();                                 // from any thread
 //
-// Window layout: u32 connState (futex word) | u32 dataLen | 8 reserved | data.
-// connState: 0 = client active, 1 = server active, 2 = shut down. The futex
-// calls are FUTEX_WAIT/FUTEX_WAKE *without* FUTEX_PRIVATE_FLAG because the peer
-// is another process mapping the same memfd pages; a private futex would key
-// on our address space and never see the peer's wakes.
+// Window layout: u32 connState (futex word) | u32 dataLen | u32 client waiter
+// flag | u32 server waiter flag | data. connState: 0 = client active, 1 =
+// server active, 2 = shut down -- exactly gVisor's values: its client fails on
+// any other value, so nothing else is ever stored there. The futex calls are
+// FUTEX_WAIT/FUTEX_WAKE *without* FUTEX_PRIVATE_FLAG because the peer is
+// another process mapping the same memfd pages; a private futex would key on
+// our address space and never see the peer's wakes.
+//
+// Bounded adaptive spin (EndpointOptions::spin_ns): before FUTEX_WAIT a
+// waiter polls connState for at most spin_ns, so a reply that comes back
+// within that time costs no sleep and no cross-CPU wake-up. Each side
+// advertises in its waiter flag (gVisor's 8 reserved header bytes, which
+// gVisor never reads or writes) whether it may be inside FUTEX_WAIT; the
+// waker skips FUTEX_WAKE only while the peer's flag reads kWaiterPolling.
+// Race-free by a Dekker pair of seq_cst accesses: the waker stores connState
+// then loads the flag, the waiter stores kWaiterSleeping then loads connState,
+// so at least one of them sees the other's store. A gVisor peer leaves its
+// flag 0, which is "may sleep": it is always woken. A hostile peer that lies
+// in its flag only goes unwoken itself; we never read our own flag back.
+// Polling backs off when it does not pay, is capped at CPUs - 1 pollers per
+// process, and is skipped when the peer's flag says it shares our CPU (see
+// EndpointOptions; docs/performance.md has the measurements).
 //
 // The peer is untrusted and shares the window: every value read from it
 // (connState, dataLen, data) may change at any moment. This class loads
@@ -23,6 +40,7 @@
 #define HARDGOFER_GOFER_TRANSPORT_FLIPCALL_ENDPOINT_H_
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 #include "gofer/transport/frame.h"
@@ -32,10 +50,44 @@
 namespace hg::transport {
 
 struct EndpointOptions {
-  // Times to re-check the futex word (with a CPU pause) before sleeping in
-  // FUTEX_WAIT. 0 disables spinning. See bench/transport for the measurement
-  // behind each side's default.
-  uint32_t spin_iterations = 0;
+  // Longest time (ns, CLOCK_MONOTONIC via the vDSO) to poll connState with a
+  // CPU pause before sleeping in FUTEX_WAIT. 0: never poll. Bounded so a
+  // channel that goes idle sleeps after at most this much CPU.
+  uint32_t spin_ns = 0;
+  // Back off after polls that did not see the peer answer in time: after
+  // two failures in a row the next 1, 2, 4 ... 1024 waits skip polling
+  // (reset by a success). Keeps an idle or overloaded channel from burning
+  // CPU on every wait. A failure right after we handed over to a peer
+  // asleep in FUTEX_WAIT does not count (its wake-up time is in the wait;
+  // counting it locks two backed-off peers into sleeping), so polling costs
+  // at most spin_ns per hand-off, never per unit of idle time. Tests turn it
+  // off to make spinning deterministic.
+  bool adaptive = true;
+  // Threads of this process polling at once, over all endpoints. -1: the
+  // CPUs this thread may run on (sched_getaffinity) minus one, so with more
+  // waiters than cores the extra ones sleep at once instead of spinning on a
+  // CPU the peer needs, and a 1-CPU process never spins.
+  int32_t max_spinners = -1;
+  // Do not poll while the peer's flag says it last ran on our CPU: it would
+  // need this CPU to answer (the scheduler keeps a futex ping-pong pair on one
+  // CPU when the others are busy). Tests turn it off to force polling.
+  bool skip_when_colocated = true;
+};
+
+// Default spin for both sides of our channels: covers an RPC the server
+// answers from the page cache (1-3 us) plus the hand-off with room to spare,
+// and bounds what a miss costs. docs/performance.md has the measurements.
+inline constexpr uint32_t kDefaultSpinNs = 10000;
+
+// Per-endpoint counters (relaxed; read them after the calls finished).
+struct EndpointStats {
+  uint64_t waits = 0;          // times the endpoint had to wait for the peer
+  uint64_t spins = 0;          // waits that polled
+  uint64_t spin_hits = 0;      // polls that saw the peer answer
+  uint64_t futex_waits = 0;    // FUTEX_WAIT calls made
+  uint64_t wakes = 0;          // FUTEX_WAKE calls made on hand-off
+  uint64_t wakes_skipped = 0;  // hand-offs to a peer that was polling
+  uint64_t colocated = 0;      // waits that did not poll: peer on our CPU
 };
 
 // The connection-handshake datagram: what Go's json.Encoder writes for an
@@ -77,6 +129,20 @@ class FlipcallEndpoint {
 
   // For tests and the rogue-peer checks: the current futex word.
   uint32_t LoadConnState() const;
+  EndpointStats stats() const;
+
+  // Waiter-flag values (header bytes 8..11 client, 12..15 server). Anything
+  // but kWaiterPolling -- 0 from a peer that does not know the scheme --
+  // means "may be in FUTEX_WAIT: wake me" (kWaiterBusy: not waiting; a wake
+  // is then merely unneeded).
+  // A flag is kind << 16 | (CPU the writer ran on & 0xFFFF): the CPU lets a
+  // waiter see that its peer shares its CPU, where polling would only keep
+  // the peer from running.
+  static constexpr uint32_t kWaiterPolling = 0x6870;   // "hp"
+  static constexpr uint32_t kWaiterSleeping = 0x6873;  // "hs"
+  static constexpr uint32_t kWaiterBusy = 0x6862;      // "hb": between waits
+  static constexpr uint32_t WaiterKind(uint32_t flag) { return flag >> 16; }
+  static constexpr uint32_t WaiterCpu(uint32_t flag) { return flag & 0xFFFF; }
 
  private:
   Outcome<> EnterBlocking();
@@ -84,9 +150,19 @@ class FlipcallEndpoint {
   Outcome<> SetPeerActive();
   void WakePeer();
   Outcome<> WaitUntilActive();
+  // The futex part of WaitUntilActive: load, re-check, FUTEX_WAIT, repeat.
+  Outcome<> WaitLoop();
+  // Polls connState for up to spin_ns; true once it is no longer the peer's.
+  bool Spin();
   void ShutdownConn();
   uint32_t* state_word() const { return reinterpret_cast<uint32_t*>(window_.data()); }
   uint32_t* data_len_word() const { return reinterpret_cast<uint32_t*>(window_.data() + 4); }
+  uint32_t* own_flag() const { return reinterpret_cast<uint32_t*>(window_.data() + own_flag_off_); }
+  uint32_t* peer_flag() const {
+    return reinterpret_cast<uint32_t*>(window_.data() + peer_flag_off_);
+  }
+  static void Bump(std::atomic<uint64_t>& c) { c.fetch_add(1, std::memory_order_relaxed); }
+  uint32_t Flag(uint32_t kind) const { return kind << 16 | (cpu_ & 0xFFFF); }
   uint32_t LoadDataLen() const;
   void StoreDataLen(uint32_t n);
 
@@ -94,7 +170,22 @@ class FlipcallEndpoint {
   uint32_t data_cap_;
   uint32_t active_;    // our "I hold control" connState value
   uint32_t inactive_;  // the peer's
-  uint32_t spin_;
+  size_t own_flag_off_;
+  size_t peer_flag_off_;
+  uint32_t spin_ns_;
+  bool adaptive_;
+  int32_t max_spinners_;
+  bool skip_when_colocated_;
+  uint32_t cpu_ = 0;  // ours, read at the start of each wait (rseq/vDSO)
+  // Adaptive state; touched only by the one thread inside a call.
+  uint32_t skip_ = 0;           // waits left that do not poll
+  uint32_t backoff_ = 1;        // next skip_ after repeated failures
+  uint32_t misses_ = 0;         // failed polls in a row
+  bool peer_was_awake_ = true;  // our last hand-off found the peer not asleep
+  struct Counters {
+    std::atomic<uint64_t> waits{0}, spins{0}, spin_hits{0}, futex_waits{0}, wakes{0},
+        wakes_skipped{0}, colocated{0};
+  } counters_;
   // Local control bits: kBlocked while a call is between EnterBlocking and
   // ExitBlocking, kShutdownBit once Shutdown was called.
   std::atomic<uint32_t> ctrl_{0};

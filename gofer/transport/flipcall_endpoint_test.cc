@@ -110,10 +110,12 @@ TEST(FlipcallEndpointTest, ClientConnectAgainstRawServer) {
 }
 
 TEST(FlipcallEndpointTest, EndpointPairWithAndWithoutSpinning) {
-  for (uint32_t spin : {0u, 1000u}) {
+  for (uint32_t spin : {0u, 20000u}) {
     Window win = Window::Make(PageSize());
-    FlipcallEndpoint server(win.Map(), Side::kServer, {.spin_iterations = spin});
-    FlipcallEndpoint client(win.Map(), Side::kClient, {.spin_iterations = spin});
+    const EndpointOptions opts{
+        .spin_ns = spin, .adaptive = false, .max_spinners = 8, .skip_when_colocated = false};
+    FlipcallEndpoint server(win.Map(), Side::kServer, opts);
+    FlipcallEndpoint client(win.Map(), Side::kClient, opts);
     constexpr uint32_t kRounds = 500;
     std::thread t([&] {
       Outcome<uint32_t> n = server.RecvFirst();

@@ -22,9 +22,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <climits>
 #include <cstdint>
 #include <cstring>
@@ -156,6 +158,27 @@ class RawFlipcallPeer {
       if (s != theirs_) return false;
       Futex(FUTEX_WAIT, theirs_);
     }
+  }
+  // WaitTurn with a deadline per FUTEX_WAIT: false also when a wait timed out,
+  // i.e. the peer switched control without waking us (or never switched).
+  bool WaitTurnWithin(long seconds) {
+    for (;;) {
+      uint32_t s = state().load();
+      if (s == mine_) return true;
+      if (s != theirs_) return false;
+      struct timespec ts = {seconds, 0};
+      if (::syscall(SYS_futex, base_, FUTEX_WAIT, theirs_, &ts, nullptr, 0) != 0 &&
+          errno == ETIMEDOUT) {
+        return state().load() == mine_;
+      }
+    }
+  }
+  // The 8 reserved header bytes: our endpoint keeps its waiter flags there.
+  std::atomic_ref<uint32_t> client_flag() const {
+    return std::atomic_ref<uint32_t>(*reinterpret_cast<uint32_t*>(base_ + 8));
+  }
+  std::atomic_ref<uint32_t> server_flag() const {
+    return std::atomic_ref<uint32_t>(*reinterpret_cast<uint32_t*>(base_ + 12));
   }
   // One full exchange; returns the peer's dataLen, or nullopt on shutdown.
   std::optional<uint32_t> RoundTrip(uint32_t len) {
