@@ -250,6 +250,15 @@ RuleSet HostUdsCreateSet(Arch /*arch*/) {
              r("accept4", "accept on a host socket bound by BindAt (--host-uds=create|all)"));
   s.AllowAny("bind", r("bind", "BindAt RPC creates a host unix socket"));
   s.AllowAny("listen", r("listen", "BindAt RPC listens on the new socket"));
+  // hardgofer deviation: BindAt gives the new socket the caller's uid/gid and,
+  // if that fails, removes it again so no half-made socket is left behind
+  // (gofer/fsgofer ChownNewOrRemove). runsc's set has no unlinkat; without it
+  // an enforcing gofer with directfs on (no LisaFS set) could not serve BindAt.
+  s.Allow("unlinkat", {ArgCond::Eq(2, 0)},
+          Reason{"unlinkat(dirfd, name, 0)",
+                 "BindAt removes the socket it just bound when giving it to the caller's "
+                 "uid/gid fails (no half-made socket left behind)",
+                 std::string(kHostUdsCreateSet)});
   return s;
 }
 

@@ -3,7 +3,7 @@
 #include <cerrno>
 
 #include "extensions/encrypted/encrypted_store.h"
-#include "extensions/encrypted/host_tree.h"
+#include "extensions/host_tree/host_tree.h"
 
 namespace hg::encrypted {
 namespace {
@@ -60,9 +60,8 @@ Status EncryptedExtension::PrepareGofer(const server::PrepareContext& ctx) {
   Result<Key> key = Key::LoadFromFile(it->second, &why);
   if (!key.ok()) return Fail(ctx.why, key.error().value(), "key_file: " + why);
   key_ = std::make_shared<const Key>(std::move(key).value());
-  // /proc/self/fd for path_walk, opened while /proc is still visible.
-  HG_ASSIGN_OR_RETURN(fsgofer::HostResources host, fsgofer::HostResources::Open());
-  host_ = std::move(host);
+  // The key is in memory now; the key file's descriptor is already closed,
+  // so nothing here has to survive confinement (FdsToKeep stays empty).
   return Status::Ok();
 }
 
@@ -74,13 +73,14 @@ Result<std::optional<server::HandledMount>> EncryptedExtension::TryHandleMount(
       server::ExtensionOptions opts,
       server::ResolveOptions(kName, kOptions, req.options, req.spec, req.mount, req.why));
   (void)opts;
-  if (key_ == nullptr || !host_.has_value()) {
+  if (key_ == nullptr) {
     return Fail(req.why, EINVAL, "no key loaded: PrepareGofer did not run or had no key_file")
         .error();
   }
+  HG_ASSIGN_OR_RETURN(fsgofer::HostResources host, host_tree::HostResourcesFor(req));
   server::HandledMount h;
   h.impl = std::make_unique<host_tree::TreeConnection>(
-      *host_, std::make_shared<EncryptedStore>(key_), req.readonly);
+      std::move(host), std::make_shared<EncryptedStore>(key_), req.readonly);
   h.opts = host_tree::TreeConnectionOpts(req.readonly);
   return std::optional<server::HandledMount>(std::move(h));
 }

@@ -42,7 +42,6 @@ class EncryptedExtension final : public server::Extension {
 
  private:
   std::shared_ptr<const Key> key_;
-  std::optional<fsgofer::HostResources> host_;
 };
 
 }  // namespace hg::encrypted

@@ -21,7 +21,7 @@
 #include <utility>
 
 #include "extensions/encrypted/encrypted_file.h"
-#include "extensions/encrypted/host_tree.h"
+#include "extensions/host_tree/host_tree.h"
 #include "extensions/encrypted/key.h"
 
 namespace hg::encrypted {

@@ -2,7 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "path_walk/name.h"
 #include "path_walk/open_at.h"
 #include "path_walk/walk.h"
@@ -72,9 +73,52 @@ Status SetMtime(int fd, const struct statx& st) {
   return StatusFromRet(::futimens(fd, ts));
 }
 
-int RemoveOne(const char* path, const struct stat*, int, struct FTW*) {
-  (void)::remove(path);  // best effort: a leftover temp dir is harmless
-  return 0;
+// The names in directory `dir` (without "." and ".."), read with the raw
+// getdents64 syscall. Not fdopendir/readdir: Replay runs at Mount, after
+// confinement, and glibc's fdopendir makes fcntl(F_SETFD) and fstat calls no
+// seccomp set allows -- the confined gofer died by SIGSYS on the first Mount
+// of a tiered_cache mount (tests/e2e RunExtensionE2eTest).
+Result<std::vector<std::string>> ListNames(int dir) {
+  UniqueFd scan(::openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!scan.valid()) return Errno::Last();
+  std::vector<std::string> names;
+  alignas(8) char buf[8192];
+  for (;;) {
+    const long n = ::syscall(SYS_getdents64, scan.get(), buf, sizeof(buf));
+    if (n < 0) return Errno::Last();
+    if (n == 0) return names;
+    for (long off = 0; off < n;) {
+      // struct linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, name.
+      uint16_t reclen = 0;
+      std::memcpy(&reclen, buf + off + 16, sizeof(reclen));
+      if (reclen < 20 || off + reclen > n) return Errno(EIO);
+      const char* name = buf + off + 19;
+      const size_t len = ::strnlen(name, static_cast<size_t>(reclen - 19));
+      std::string nm(name, len);
+      if (nm != "." && nm != "..") names.push_back(std::move(nm));
+      off += reclen;
+    }
+  }
+}
+
+// Removes `name` below `parent` and everything under it, through
+// descriptors only: it runs at exit, after pivot_root, when the host path of
+// the private cache directory no longer resolves (removing by path left a
+// /tmp/hardgofer-cache-* behind on the host for every confined run). Best
+// effort; bounded depth (the tier's own layout is three levels deep).
+void RemoveTreeAt(int parent, const std::string& name, int depth) {
+  UniqueFd d(::openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!d.valid()) {
+    (void)::unlinkat(parent, name.c_str(), 0);
+    return;
+  }
+  if (depth > 0) {
+    Result<std::vector<std::string>> names = ListNames(d.get());
+    if (names.ok()) {
+      for (const std::string& n : *names) RemoveTreeAt(d.get(), n, depth - 1);
+    }
+  }
+  (void)::unlinkat(parent, name.c_str(), AT_REMOVEDIR);
 }
 
 }  // namespace
@@ -123,8 +167,13 @@ Result<std::shared_ptr<CacheTier>> CacheTier::Open(UniqueFd dir, TierConfig cfg)
     t->lru_[f.first] = Lru{f.second, ++t->tick_};
     t->total_ += f.second;
   }
-  t->thread_ = std::thread([p = t.get()] { p->Run(); });
   return t;
+}
+
+void CacheTier::StartWriteback() {
+  // Joined by the destructor, which the last owner runs: the thread holds a
+  // raw pointer, never an owner.
+  std::call_once(started_, [this] { thread_ = std::thread([this] { Run(); }); });
 }
 
 CacheTier::~CacheTier() {
@@ -133,9 +182,10 @@ CacheTier::~CacheTier() {
     stop_ = true;
   }
   qcv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-  if (!cfg_.remove_at_exit.empty()) {
-    ::nftw(cfg_.remove_at_exit.c_str(), RemoveOne, 16, FTW_DEPTH | FTW_PHYS);
+  if (thread_.joinable()) thread_.join();  // after its final pass over dirty_
+  dirty_.clear();
+  if (cfg_.remove_at_exit.parent != nullptr && !cfg_.remove_at_exit.name.empty()) {
+    RemoveTreeAt(cfg_.remove_at_exit.parent->get(), cfg_.remove_at_exit.name, 6);
   }
 }
 
@@ -144,32 +194,92 @@ void CacheTier::Delay() const {
 }
 
 void CacheTier::Run() {
+  SetThreadName("hg-tc-writeback");
+  using Clock = std::chrono::steady_clock;
+  const auto interval = cfg_.writeback_interval;
+  auto next = Clock::now() + interval;
   std::unique_lock<std::mutex> lock(qmu_);
   for (;;) {
-    qcv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stop_ and nothing left: everything was written back
-    std::shared_ptr<Entry> e = std::move(queue_.front());
-    queue_.pop_front();
+    auto ready = [this] { return stop_ || !queue_.empty(); };
+    if (interval.count() > 0) {
+      qcv_.wait_until(lock, next, ready);
+    } else {
+      qcv_.wait(lock, ready);
+    }
+    if (!queue_.empty()) {
+      // FSync/Close first: a client is waiting for those to reach the backing tier.
+      std::shared_ptr<Entry> e = std::move(queue_.front());
+      queue_.pop_front();
+      ++busy_;
+      lock.unlock();
+      if (Status s = WriteBack(*e); !s.ok()) {
+        // The journal entry stays: the periodic pass, the next FSync, Close or start retries.
+        HG_LOG(kWarning, "tiered_cache_writeback_failed",
+               {{"key", e->key}, {"error", s.error().ToString()}});
+      }
+      e.reset();
+      lock.lock();
+      --busy_;
+      qcv_.notify_all();
+      continue;
+    }
+    const bool due = interval.count() > 0 && Clock::now() >= next;
+    if (!stop_ && !due) continue;  // spurious wake-up
+    // The periodic pass (and the final one at stop): every journaled file,
+    // open writers included.
     ++busy_;
     lock.unlock();
-    if (Status s = WriteBack(*e); !s.ok()) {
-      // The journal entry stays: the next FSync, Close or start retries.
-      HG_LOG(kWarning, "tiered_cache_writeback_failed",
-             {{"key", e->key}, {"error", s.error().ToString()}});
-    }
-    e.reset();
+    (void)PassOverDirty();
     lock.lock();
     --busy_;
     qcv_.notify_all();
+    next = Clock::now() + interval;
+    if (stop_ && queue_.empty()) return;  // everything was written back (or logged)
   }
 }
 
+Status CacheTier::PassOverDirty() {
+  std::vector<std::shared_ptr<Entry>> dirty;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    dirty.reserve(dirty_.size());
+    for (const auto& [key, e] : dirty_) dirty.push_back(e);
+  }
+  Status first = Status::Ok();
+  for (const std::shared_ptr<Entry>& e : dirty) {
+    if (Status s = WriteBack(*e); !s.ok()) {
+      HG_LOG(kWarning, "tiered_cache_writeback_failed",
+             {{"key", e->key}, {"error", s.error().ToString()}});
+      if (first.ok()) first = s;
+    }
+  }
+  return first;
+}
+
+Status CacheTier::WriteBackAll() {
+  Status s = PassOverDirty();
+  Drain();
+  return s;
+}
+
+uint64_t CacheTier::fills() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return fills_;
+}
+
+uint64_t CacheTier::max_concurrent_fills() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return max_fills_;
+}
+
 void CacheTier::Drain() {
+  StartWriteback();  // else a queued write-back would never finish
   std::unique_lock<std::mutex> lock(qmu_);
   qcv_.wait(lock, [this] { return queue_.empty() && busy_ == 0; });
 }
 
 void CacheTier::WriteBackLater(std::shared_ptr<Entry> e) {
+  StartWriteback();
   {
     std::lock_guard<std::mutex> lock(qmu_);
     for (const auto& q : queue_) {
@@ -183,6 +293,7 @@ void CacheTier::WriteBackLater(std::shared_ptr<Entry> e) {
 Status CacheTier::Fill(const path_walk::ProcSelfFd& proc, const path_walk::Handle& h,
                        const std::string& key, const struct statx& bst) {
   Delay();  // one backing-tier transfer
+  if (cfg_.on_fill) cfg_.on_fill(key);
   HG_ASSIGN_OR_RETURN(UniqueFd src, path_walk::Reopen(proc, h, O_RDONLY));
   const std::string tmp = kFillPrefix + key;
   UniqueFd dst(::openat(data_.get(), tmp.c_str(),
@@ -198,13 +309,37 @@ Status CacheTier::Fill(const path_walk::ProcSelfFd& proc, const path_walk::Handl
 Result<std::shared_ptr<Entry>> CacheTier::Acquire(const path_walk::ProcSelfFd& proc,
                                                   const path_walk::Handle& h, bool writable_mount) {
   const std::string key = KeyFor(h.dev(), h.ino());
-  std::lock_guard<std::mutex> lock(mu_);
-  if (auto it = live_.find(key); it != live_.end()) {
-    if (std::shared_ptr<Entry> e = it->second.lock()) {
-      lru_[key].tick = ++tick_;
-      return e;
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    if (auto it = live_.find(key); it != live_.end()) {
+      if (std::shared_ptr<Entry> e = it->second.lock()) {
+        lru_[key].tick = ++tick_;
+        return e;
+      }
     }
+    // Another thread is filling this file: wait for it rather than fill twice.
+    if (filling_.count(key) == 0) break;
+    fill_cv_.wait(lock);
   }
+  // This thread owns the miss for `key` until it is live (or failed). The
+  // tier lock is not held meanwhile: a fill waits for the backing tier, and
+  // misses on other files must not wait behind it.
+  filling_.insert(key);
+  max_fills_ = std::max<uint64_t>(max_fills_, filling_.size());
+  lock.unlock();
+  // On an error return (tier lock not held): end the miss so waiters retry.
+  struct Done {
+    CacheTier* t;
+    const std::string& key;
+    bool pending = true;
+    ~Done() {
+      if (!pending) return;
+      std::lock_guard<std::mutex> l(t->mu_);
+      t->filling_.erase(key);
+      t->fill_cv_.notify_all();
+    }
+  } done{this, key};
+
   HG_ASSIGN_OR_RETURN(path_walk::Statx bst, h.Stat());
   // A journal entry means the copy is newer than the backing file: keep it.
   const bool dirty = ::faccessat(journal_.get(), key.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) == 0;
@@ -216,6 +351,10 @@ Result<std::shared_ptr<Entry>> CacheTier::Acquire(const path_walk::ProcSelfFd& p
   }
   if (!valid) {
     cache.reset();
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      ++fills_;
+    }
     HG_RETURN_IF_ERROR(Fill(proc, h, key, bst));
     cache = UniqueFd(::openat(data_.get(), key.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC));
     if (!cache.valid()) return Errno::Last();
@@ -227,6 +366,10 @@ Result<std::shared_ptr<Entry>> CacheTier::Acquire(const path_walk::ProcSelfFd& p
   e->cache = std::move(cache);
   e->journaled = dirty;
   HG_ASSIGN_OR_RETURN(e->backing, path_walk::Reopen(proc, h, writable_mount ? O_RDWR : O_RDONLY));
+  lock.lock();
+  filling_.erase(key);  // waiters find the entry in live_ when they wake
+  done.pending = false;
+  fill_cv_.notify_all();
   if (live_.size() >= 1024)
     std::erase_if(live_, [](const auto& kv) { return kv.second.expired(); });
   live_[key] = e;
@@ -246,6 +389,7 @@ void CacheTier::EvictLocked() {
       if (l.tick >= best) continue;
       auto it = live_.find(key);
       if (it != live_.end() && !it->second.expired()) continue;  // in use
+      if (filling_.count(key) != 0) continue;                   // being refilled
       if (::faccessat(journal_.get(), key.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) == 0) continue;
       best = l.tick;
       victim = key;
@@ -264,7 +408,9 @@ std::shared_ptr<Entry> CacheTier::Live(const path_walk::Handle& h) {
   return it == live_.end() ? nullptr : it->second.lock();
 }
 
-Status CacheTier::MarkDirty(Entry& e, std::string_view path) {
+Status CacheTier::MarkDirty(const std::shared_ptr<Entry>& ep, std::string_view path) {
+  StartWriteback();  // the periodic pass must see this entry
+  Entry& e = *ep;
   std::lock_guard<std::mutex> lock(e.mu);
   // "<inode>\n<path>\n", written to a temporary name, fsync'ed and renamed
   // over the entry, then the directory fsync'ed: the entry is either the old
@@ -282,6 +428,8 @@ Status CacheTier::MarkDirty(Entry& e, std::string_view path) {
       StatusFromRet(::renameat(journal_.get(), tmp.c_str(), journal_.get(), e.key.c_str())));
   HG_RETURN_IF_ERROR(StatusFromRet(::fsync(journal_.get())));
   e.journaled = true;
+  std::lock_guard<std::mutex> tl(mu_);
+  dirty_[e.key] = ep;  // the periodic pass writes it back even if nobody closes it
   return Status::Ok();
 }
 
@@ -331,6 +479,9 @@ Status CacheTier::WriteBack(Entry& e) {
     (void)::fsync(journal_.get());
     e.journaled = false;
     std::lock_guard<std::mutex> tl(mu_);
+    if (auto it = dirty_.find(e.key); it != dirty_.end() && it->second.get() == &e) {
+      dirty_.erase(it);
+    }
     EvictLocked();
   }
   return Status::Ok();
@@ -339,6 +490,8 @@ Status CacheTier::WriteBack(Entry& e) {
 void CacheTier::Forget(const path_walk::Handle& h) {
   const std::string key = KeyFor(h.dev(), h.ino());
   std::lock_guard<std::mutex> lock(mu_);
+  // Nothing left to write back to once the file has no name and no writer.
+  if (auto d = dirty_.find(key); d != dirty_.end() && d->second->writers == 0) dirty_.erase(d);
   auto it = live_.find(key);
   if (it != live_.end() && !it->second.expired()) return;  // still open: dropped later by LRU
   ::unlinkat(journal_.get(), key.c_str(), 0);
@@ -351,22 +504,15 @@ void CacheTier::Forget(const path_walk::Handle& h) {
 }
 
 Status CacheTier::Replay(const path_walk::ProcSelfFd& proc, const path_walk::MountRoot& root) {
-  UniqueFd scan(::openat(journal_.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!scan.valid()) return Errno::Last();
-  DIR* d = ::fdopendir(scan.get());
-  if (d == nullptr) return Errno::Last();
-  (void)scan.release();
+  HG_ASSIGN_OR_RETURN(std::vector<std::string> listed, ListNames(journal_.get()));
   std::vector<std::string> keys;
-  while (struct dirent* de = ::readdir(d)) {
-    std::string name = de->d_name;
-    if (name == "." || name == "..") continue;
+  for (std::string& name : listed) {
     if (name.rfind(kFillPrefix, 0) == 0) {
       ::unlinkat(journal_.get(), name.c_str(), 0);  // a journal update that never landed
       continue;
     }
-    keys.push_back(name);
+    keys.push_back(std::move(name));
   }
-  ::closedir(d);
   Status first = Status::Ok();
   for (const std::string& key : keys) {
     // Parse "<inode>\n<path>\n" (our own file, but a torn or foreign one must
@@ -420,7 +566,11 @@ Status CacheTier::Replay(const path_walk::ProcSelfFd& proc, const path_walk::Mou
           e->backing = std::move(b).value();
           e->journaled = true;
           s = WriteBack(*e);
-          if (!s.ok()) outcome = "failed";
+          if (!s.ok()) {
+            outcome = "failed";
+            std::lock_guard<std::mutex> lock(mu_);
+            dirty_[key] = e;  // the periodic pass retries it
+          }
         }
       }
     }

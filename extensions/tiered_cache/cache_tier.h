@@ -4,7 +4,7 @@
 //
 //   HG_ASSIGN_OR_RETURN(auto tier, CacheTier::Open(std::move(dir_fd), {.cache_size = 1 << 30}));
 //   HG_ASSIGN_OR_RETURN(auto e, tier->Acquire(proc, backing_handle, /*writable=*/true));
-//   HG_RETURN_IF_ERROR(tier->MarkDirty(*e, "/a/b"));   // before any write can happen
+//   HG_RETURN_IF_ERROR(tier->MarkDirty(e, "/a/b"));    // before any write can happen
 //   ... pwrite(e->cache.get(), ...); fsync(e->cache.get()) ...
 //   tier->WriteBackLater(e);                            // FSync/Close: acknowledged
 //
@@ -22,6 +22,16 @@
 // the backing copy, and only then removes the journal entry, and only if no
 // writer is open and nothing was written since the copy began. After a crash,
 // Replay() finishes every journal entry before the mount serves.
+//
+// When write-back happens: (1) at FSync and Close (queued, WriteBackLater);
+// (2) every `writeback_interval` the write-back thread ("hg-tc-writeback")
+// copies every journaled file back, open writers included, so a file kept
+// open for hours still reaches the backing tier; (3) at start (Replay); (4)
+// when the tier is destroyed. The thread is joined by the destructor.
+//
+// Misses: Acquire fills outside the tier lock, so misses on different files
+// fill in parallel (a slow backing tier does not serialise them); concurrent
+// misses on the same file wait for the one fill in progress.
 #ifndef HARDGOFER_EXTENSIONS_TIERED_CACHE_CACHE_TIER_H_
 #define HARDGOFER_EXTENSIONS_TIERED_CACHE_CACHE_TIER_H_
 
@@ -30,11 +40,14 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "base/result.h"
 #include "base/unique_fd.h"
@@ -47,8 +60,19 @@ namespace hg::tiered_cache {
 struct TierConfig {
   uint64_t cache_size = uint64_t{1} << 30;       // bytes of cached copies kept when idle
   std::chrono::milliseconds backing_latency{0};  // added to every backing-tier data transfer
-  // Removed (recursively) when the tier is destroyed: the private default cache.
-  std::string remove_at_exit;
+  // How often the write-back thread copies every dirty file back (0: only at
+  // FSync/Close, start and exit).
+  std::chrono::milliseconds writeback_interval{1000};
+  // Removed (recursively) when the tier is destroyed: the private default
+  // cache, named relative to a descriptor of its parent (kept through
+  // confinement: after pivot_root its host path no longer resolves).
+  struct RemoveAtExit {
+    std::shared_ptr<const UniqueFd> parent;
+    std::string name;
+  } remove_at_exit;
+  // Observer called inside every fill with the file's key, outside every tier
+  // lock (tests: prove fills overlap; benchmarks). Must not call into the tier.
+  std::function<void(const std::string& key)> on_fill;
 };
 
 // One cached file while something uses it (an open FD, a pending write-back).
@@ -66,9 +90,22 @@ struct Entry {
 class CacheTier {
  public:
   // `dir`: the tier's directory (O_DIRECTORY). Creates data/ and journal/,
-  // drops leftovers of interrupted fills, indexes the cached copies for LRU
-  // and starts the write-back thread (before confinement: it needs clone).
+  // drops leftovers of interrupted fills and indexes the cached copies for
+  // LRU. Starts no thread: Open runs in PrepareGofer, before confinement,
+  // which needs a single-threaded process (see StartWriteback).
   static Result<std::shared_ptr<CacheTier>> Open(UniqueFd dir, TierConfig cfg);
+  // Starts the write-back thread (hg-tc-writeback) once; later calls do
+  // nothing. TryHandleMount calls it (after confinement; the seccomp program
+  // allows clone for threads), and so does everything that queues work, so
+  // a tier used without it still writes back.
+  void StartWriteback();
+  // The tier's directory descriptors: `run` keeps them open through
+  // confinement (Extension::FdsToKeep), which closes every other one.
+  std::vector<int> Fds() const {
+    std::vector<int> fds = {dir_.get(), data_.get(), journal_.get()};
+    if (cfg_.remove_at_exit.parent != nullptr) fds.push_back(cfg_.remove_at_exit.parent->get());
+    return fds;
+  }
   ~CacheTier();  // writes back everything queued, then stops the thread
   CacheTier(const CacheTier&) = delete;
   CacheTier& operator=(const CacheTier&) = delete;
@@ -78,7 +115,8 @@ class CacheTier {
   Result<std::shared_ptr<Entry>> Acquire(const path_walk::ProcSelfFd& proc,
                                          const path_walk::Handle& h, bool writable_mount);
   // Records `e` as dirty (durably) with its current path; again after a rename.
-  Status MarkDirty(Entry& e, std::string_view path);
+  // The tier keeps `e` until it is written back (the periodic pass needs it).
+  Status MarkDirty(const std::shared_ptr<Entry>& e, std::string_view path);
   // Whether `e` has a journal entry (its copy may be newer than the backing file).
   bool IsDirty(Entry& e);
   // Writer accounting, for when a journal entry may be dropped.
@@ -102,10 +140,18 @@ class CacheTier {
   bool IsCached(uint64_t dev, uint64_t ino);
   // Blocks until the write-back queue is empty (tests, benchmarks).
   void Drain();
+  // Writes every dirty file back now, in the calling thread, then drains the
+  // queue (what the periodic pass does; tests call it to settle). The first
+  // error, if any; failed entries stay dirty.
+  Status WriteBackAll();
+  // Fills started so far, and the most that were in progress at once.
+  uint64_t fills();
+  uint64_t max_concurrent_fills();
 
  private:
   explicit CacheTier(UniqueFd dir, UniqueFd data, UniqueFd journal, TierConfig cfg);
   void Run();
+  Status PassOverDirty();
   void EvictLocked();
   void Delay() const;
   Status Fill(const path_walk::ProcSelfFd& proc, const path_walk::Handle& h, const std::string& key,
@@ -120,6 +166,11 @@ class CacheTier {
   UniqueFd dir_, data_, journal_;
   TierConfig cfg_;
   std::mutex mu_;
+  std::condition_variable fill_cv_;                   // a fill in filling_ ended
+  std::set<std::string> filling_;                     // keys being filled; guarded by mu_
+  uint64_t fills_ = 0;                                // guarded by mu_
+  uint64_t max_fills_ = 0;                            // guarded by mu_
+  std::map<std::string, std::shared_ptr<Entry>> dirty_;  // journaled; guarded by mu_
   std::map<std::string, std::weak_ptr<Entry>> live_;  // guarded by mu_
   std::map<std::string, Lru> lru_;                    // guarded by mu_
   uint64_t total_ = 0;                                // guarded by mu_
@@ -130,7 +181,8 @@ class CacheTier {
   std::deque<std::shared_ptr<Entry>> queue_;  // guarded by qmu_
   size_t busy_ = 0;                           // guarded by qmu_
   bool stop_ = false;                         // guarded by qmu_
-  std::thread thread_;
+  std::once_flag started_;
+  std::thread thread_;  // hg-tc-writeback; joined by ~CacheTier
 };
 
 std::string KeyFor(uint64_t dev, uint64_t ino);

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstdlib>
 
-#include "extensions/encrypted/host_tree.h"
+#include "extensions/host_tree/host_tree.h"
 #include "extensions/tiered_cache/tiered_store.h"
 
 namespace hg::tiered_cache {
@@ -19,6 +19,7 @@ constexpr server::OptionSpec kOptions[] = {
     {"cache", /*operator_only=*/true},
     {"cache_size", false},
     {"backing_latency_ms", false},
+    {"writeback_interval_ms", false},
 };
 
 Errno Fail(std::string* why, int err, std::string msg) {
@@ -100,6 +101,17 @@ Result<TieredOptions> ParseTieredOptions(const server::ExtensionOptions& opts, s
     }
     o.backing_latency = std::chrono::milliseconds(ms);
   }
+  if (auto it = opts.find("writeback_interval_ms"); it != opts.end()) {
+    uint64_t ms = 0;
+    const bool digits =
+        !it->second.empty() && it->second.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || it->second.size() > 7 || !ParseSize(it->second, &ms) || ms > 3600000) {
+      return Fail(why, EINVAL,
+                  "option 'writeback_interval_ms': '" + it->second +
+                      "' is not 0..3600000 (milliseconds; 0 = only at FSync/Close)");
+    }
+    o.writeback_interval = std::chrono::milliseconds(ms);
+  }
   return o;
 }
 
@@ -121,6 +133,11 @@ seccomp::RuleSet TieredCacheExtension::SeccompRules() const {
   r.AllowAny("utimensat",
              {"utimensat", "futimens marks a copy as equal to a backing version", src});
   r.AllowAny("faccessat", {"faccessat", "is a journal entry present", src});
+  r.AllowAny("faccessat2",
+             {"faccessat2", "is a journal entry present (glibc's faccessat makes this call)",
+              src});
+  r.AllowAny("getdents64",
+             {"getdents64", "listing the dirty-file journal at Mount (crash replay)", src});
   r.AllowAny("statx", {"statx", "size and mtime of copies and backing files", src});
   r.AllowAny("nanosleep", {"nanosleep", "backing_latency_ms injection", src});
   r.AllowAny("clock_nanosleep", {"clock_nanosleep", "backing_latency_ms injection", src});
@@ -134,8 +151,6 @@ Status TieredCacheExtension::PrepareGofer(const server::PrepareContext& ctx) {
     if (Claims(ctx.spec, &m)) claimed.push_back(&m);
   }
   if (claimed.empty()) return Status::Ok();
-  HG_ASSIGN_OR_RETURN(fsgofer::HostResources host, fsgofer::HostResources::Open());
-  host_ = std::move(host);
   for (const oci::Mount* m : claimed) {
     HG_ASSIGN_OR_RETURN(server::ExtensionOptions resolved,
                         server::ResolveOptions(kName, kOptions, ctx.options, ctx.spec, m, ctx.why));
@@ -145,6 +160,7 @@ Status TieredCacheExtension::PrepareGofer(const server::PrepareContext& ctx) {
     TierConfig cfg;
     cfg.cache_size = o.cache_size;
     cfg.backing_latency = o.backing_latency;
+    cfg.writeback_interval = o.writeback_interval;
     std::string base = o.cache;
     if (base.empty()) {
       const char* tmp = std::getenv("TMPDIR");
@@ -155,7 +171,17 @@ Status TieredCacheExtension::PrepareGofer(const server::PrepareContext& ctx) {
         return Fail(ctx.why, e.value(), "cannot create a private cache directory: " + e.ToString());
       }
       base = templ;
-      cfg.remove_at_exit = templ;
+      const size_t slash = templ.rfind('/');
+      const std::string parent = slash == 0 ? "/" : templ.substr(0, slash);
+      auto pfd = std::make_shared<const UniqueFd>(
+          ::open(parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+      if (!pfd->valid()) {
+        Errno e = Errno::Last();
+        (void)::rmdir(templ.c_str());
+        return Fail(ctx.why, e.value(), "cannot open '" + parent + "': " + e.ToString());
+      }
+      cfg.remove_at_exit.parent = std::move(pfd);
+      cfg.remove_at_exit.name = templ.substr(slash + 1);
     }
     UniqueFd root(::open(base.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!root.valid()) {
@@ -178,6 +204,14 @@ Status TieredCacheExtension::PrepareGofer(const server::PrepareContext& ctx) {
   return Status::Ok();
 }
 
+std::vector<int> TieredCacheExtension::FdsToKeep() const {
+  std::vector<int> fds;
+  for (const auto& [name, tier] : tiers_) {
+    for (int fd : tier->Fds()) fds.push_back(fd);
+  }
+  return fds;
+}
+
 std::shared_ptr<CacheTier> TieredCacheExtension::TierFor(const std::string& name) const {
   auto it = tiers_.find(name);
   return it == tiers_.end() ? nullptr : it->second;
@@ -191,12 +225,15 @@ Result<std::optional<server::HandledMount>> TieredCacheExtension::TryHandleMount
       server::ResolveOptions(kName, kOptions, req.options, req.spec, req.mount, req.why));
   HG_ASSIGN_OR_RETURN(TieredOptions o, ParseTieredOptions(resolved, req.why));
   std::shared_ptr<CacheTier> tier = TierFor(server::MountHintName(req.spec, req.mount));
-  if (tier == nullptr || !host_.has_value()) {
+  if (tier == nullptr) {
     return Fail(req.why, EINVAL, "no cache tier: PrepareGofer did not run for this mount");
   }
+  HG_ASSIGN_OR_RETURN(fsgofer::HostResources host, host_tree::HostResourcesFor(req));
+  tier->StartWriteback();  // after confinement (PrepareGofer must not start threads)
   server::HandledMount h;
   h.impl = std::make_unique<host_tree::TreeConnection>(
-      *host_, std::make_shared<TieredStore>(tier, req.readonly), req.readonly, o.backing);
+      std::move(host), std::make_shared<TieredStore>(tier, req.readonly), req.readonly,
+      o.backing);
   h.opts = host_tree::TreeConnectionOpts(req.readonly);
   return std::optional<server::HandledMount>(std::move(h));
 }

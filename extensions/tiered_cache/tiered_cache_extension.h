@@ -19,8 +19,12 @@
 //   cache_size          bytes, with an optional K/M/G suffix (default 1G).
 //   backing_latency_ms  0..60000: sleep added to every backing-tier data
 //                       transfer (fills and write-backs), for tests and benchmarks.
-// The cache directories and the write-back threads are made in PrepareGofer,
-// before confinement.
+//   writeback_interval_ms  0..3600000 (default 1000): how often the write-back
+//                       thread copies every dirty file to the backing tier, open
+//                       ones included; 0 writes back only at FSync/Close, start
+//                       and exit. Bounds how stale the backing tier can be.
+// The cache directories and the write-back threads (one "hg-tc-writeback" per
+// claimed mount) are made in PrepareGofer, before confinement.
 #ifndef HARDGOFER_EXTENSIONS_TIERED_CACHE_TIERED_CACHE_EXTENSION_H_
 #define HARDGOFER_EXTENSIONS_TIERED_CACHE_TIERED_CACHE_EXTENSION_H_
 
@@ -41,6 +45,7 @@ struct TieredOptions {
   std::string cache;    // "" = private temporary directory
   uint64_t cache_size = uint64_t{1} << 30;
   std::chrono::milliseconds backing_latency{0};
+  std::chrono::milliseconds writeback_interval{1000};
 };
 
 // Validates resolved options; *why names the key and the accepted form.
@@ -51,11 +56,13 @@ class TieredCacheExtension final : public server::Extension {
   static constexpr std::string_view kName = "tiered_cache";
 
   std::string_view Name() const override { return kName; }
-  std::string_view Version() const override { return "1"; }
+  std::string_view Version() const override { return "2"; }  // 2: + getdents64
   bool Claims(const oci::Spec& spec, const oci::Mount* mount) const override;
   bool CanDonateHostFds() const override { return true; }
   seccomp::RuleSet SeccompRules() const override;
   Status PrepareGofer(const server::PrepareContext& ctx) override;
+  // The cache tiers' directory descriptors PrepareGofer opened.
+  std::vector<int> FdsToKeep() const override;
   Result<std::optional<server::HandledMount>> TryHandleMount(
       const server::MountRequest& req) override;
 
@@ -63,7 +70,6 @@ class TieredCacheExtension final : public server::Extension {
   std::shared_ptr<CacheTier> TierFor(const std::string& name) const;
 
  private:
-  std::optional<fsgofer::HostResources> host_;
   std::map<std::string, std::shared_ptr<CacheTier>> tiers_;  // by mount hint name
 };
 

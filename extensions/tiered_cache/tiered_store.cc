@@ -87,7 +87,7 @@ class TieredOpenFile final : public server::OpenFdImpl {
   void Renamed() override {
     if (!writable_) return;
     Result<std::string> p = open_fd().control_fd().PathInMount();
-    if (p.ok()) (void)tier_->MarkDirty(*e_, *p);
+    if (p.ok()) (void)tier_->MarkDirty(e_, *p);
   }
 
  private:
@@ -126,7 +126,7 @@ Result<server::OpenResult> TieredStore::Open(const path_walk::Handle& h, uint32_
   if (writable) {
     // Journaled before the client can write (through us or a donated FD).
     tier_->AddWriter(*e);
-    if (Status s = tier_->MarkDirty(*e, path.empty() ? "/" : path); !s.ok()) {
+    if (Status s = tier_->MarkDirty(e, path.empty() ? "/" : path); !s.ok()) {
       tier_->RemoveWriter(*e);
       return s.error();
     }

@@ -16,7 +16,7 @@
 
 #include <memory>
 
-#include "extensions/encrypted/host_tree.h"
+#include "extensions/host_tree/host_tree.h"
 #include "extensions/tiered_cache/cache_tier.h"
 
 namespace hg::tiered_cache {

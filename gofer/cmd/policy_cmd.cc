@@ -13,9 +13,9 @@
 #include "gofer/cmd/builtin_extensions.h"
 #include "gofer/cmd/commands.h"
 #include "gofer/cmd/exit_codes.h"
-#include "gofer/cmd/extension_descriptors.h"
 #include "gofer/cmd/flags.h"
 #include "policy/commands.h"
+#include "policy/extension_adapter.h"
 
 namespace hg::cmd {
 namespace {
@@ -47,7 +47,7 @@ constexpr char kRuntimeFlagsEpilog[] =
 std::vector<policy::ExtensionDescriptor> RegisteredExtensions() {
   static const server::ExtensionRegistry* registry =
       new server::ExtensionRegistry(BuiltinExtensions());
-  return ExtensionDescriptors(*registry);
+  return policy::DescriptorsFor(*registry);
 }
 
 // The flags compile and check share.

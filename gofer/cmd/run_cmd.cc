@@ -31,7 +31,6 @@
 #include "gofer/cmd/commands.h"
 #include "gofer/cmd/confine.h"
 #include "gofer/cmd/exit_codes.h"
-#include "gofer/cmd/extension_descriptors.h"
 #include "gofer/cmd/rpc_log.h"
 #include "gofer/cmd/run_options.h"
 #include "gofer/cmd/run_policy.h"
@@ -42,6 +41,7 @@
 #include "gofer/server/server.h"
 #include "gofer/transport/socket_communicator.h"
 #include "oci/spec.h"
+#include "policy/extension_adapter.h"
 #include "policy/files.h"
 #include "seccomp/arch.h"
 #include "seccomp/placeholder.h"
@@ -123,7 +123,7 @@ std::string LoadPlan(Plan& p) {
   in.flags = p.opts.flags;
   in.operator_policy = p.opts.operator_policy;
   in.audit = p.opts.audit;
-  in.extensions = ExtensionDescriptors(p.registry);
+  in.extensions = policy::DescriptorsFor(p.registry);
   auto rp = ObtainRunPolicy(in, p.opts.policy_dir);
   if (!rp.ok()) return rp.error().ToString();
   p.policy = std::move(rp).value();
@@ -195,8 +195,9 @@ std::string PrepareExtensions(Plan& p) {
     server::Extension& e = *p.registry.extensions()[i];
     for (const policy::pb::ExtensionUse& u : p.policy->policy.extension()) {
       if (u.name() != e.Name()) continue;
+      // One rule for both sides (server::KeyFileOption): key_file, key_file_1, ...
       for (int k = 0; k < u.key_file_size(); ++k) {
-        p.ext_options[i][k == 0 ? "key_file" : "key_file_" + std::to_string(k)] = u.key_file(k);
+        p.ext_options[i][server::KeyFileOption(static_cast<size_t>(k))] = u.key_file(k);
       }
     }
     std::string why;
@@ -252,7 +253,8 @@ std::string StartConnections(const Plan& p, const AllowedOps& ops,
       server::Extension& e = *p.registry.extensions()[i];
       std::string why;
       server::MountRequest req{p.spec,     spec_mount,       cc.mount_path,
-                               m.readonly, p.ext_options[i], &why};
+                               m.readonly, p.ext_options[i], &why,
+                               host.proc};
       auto h = e.TryHandleMount(req);
       if (!h.ok()) {
         return "extension '" + std::string(e.Name()) + "' failed on mount '" + m.container_path +
@@ -322,6 +324,12 @@ int RunMain(int argc, char** argv) {
     in.keep_fds.push_back(o.log_fd);
     in.keep_fds.push_back(sig->sigfd.get());
     in.keep_fds.push_back(sig->wake.get());
+    // What the extensions opened in PrepareGofer and serve with (a cache
+    // tier's directories): closing them would leave their numbers to be
+    // reused by unrelated files under the extension's feet.
+    for (const auto& e : p.registry.extensions()) {
+      for (int fd : e->FdsToKeep()) in.keep_fds.push_back(fd);
+    }
     in.caps.assign(p.policy->policy.capability().begin(), p.policy->policy.capability().end());
     in.program = &*p.policy->program;
     if (o.fd_limit) {

@@ -81,7 +81,8 @@ Result<std::shared_ptr<server::Connection>> Start(server::Server& srv, const Ser
   if (cfg.ext != nullptr) {
     std::string why;
     server::MountRequest req{cfg.spec,           nullptr,         cfg.root,
-                             cfg.rules.readonly, cfg.ext_options, &why};
+                             cfg.rules.readonly, cfg.ext_options, &why,
+                             cfg.host.proc};
     auto h = cfg.ext->TryHandleMount(req);
     if (!h.ok()) {
       if (!why.empty()) std::fprintf(stderr, "hardgofer serve: %s\n", why.c_str());

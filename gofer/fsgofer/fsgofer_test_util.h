@@ -38,16 +38,105 @@
 
 namespace hg::fsgofer::testing {
 
+// What a Served connection runs on: the backend for one root directory.
+struct Backend {
+  std::unique_ptr<server::ConnectionImpl> impl;
+  server::ConnectionOpts opts;
+  // Destroyed after the server released the connection (an Extension, its
+  // cache tier): whatever the impl needs that it does not own.
+  std::shared_ptr<void> keepalive;
+};
+
+// Builds the backend serving `root` under `rules` (a backend applies the
+// rules it implements; tests of the others are excluded for it, each with a
+// reason, by the binary that installs it).
+using BackendFactory =
+    std::function<Result<Backend>(const std::string& root, const MountRules& rules)>;
+
+// fsgofer, as `hardgofer serve` builds it.
+inline Result<Backend> FsgoferBackend(const std::string& root, const MountRules& rules) {
+  (void)root;
+  HG_ASSIGN_OR_RETURN(HostResources host, HostResources::Open());
+  FsgoferConfig cfg;
+  cfg.rules = rules;
+  cfg.host = host;
+  Backend b;
+  HG_ASSIGN_OR_RETURN(b.impl, FsConnectionImpl::Create(std::move(cfg)));
+  b.opts = ConnectionOptsFor(rules);
+  return b;
+}
+
+struct BackendHooks {
+  std::string name = "fsgofer";
+  BackendFactory make = FsgoferBackend;
+  // Makes everything the backend acknowledged visible in the host tree now
+  // (tiered_cache: write every dirty copy back). Called before each host-side
+  // look at a served file.
+  std::function<void()> settle;
+  // The bytes a client reads from host regular file `path` (encrypted:
+  // decrypts and authenticates it); unset: the host bytes themselves.
+  std::function<Result<std::string>(const std::string& path)> plain;
+  // Makes files a test wrote directly under a served root after the backend
+  // started part of what it serves (encrypted: seals them); unset: nothing to do.
+  std::function<void(const std::string& root)> adopt;
+  // Whether OpenAt/OpenCreateAt/Mount may donate host FDs. A backend that
+  // cannot (encrypted: a host FD would bypass decryption and authentication)
+  // is checked to donate none, and tests then do the I/O through the server.
+  bool donates_host_fds = true;
+};
+
+// The backend every Served in this binary uses (default: fsgofer).
+inline BackendHooks& ActiveBackend() {
+  static BackendHooks hooks;
+  return hooks;
+}
+
 // errno of a host syscall wrapper returning -1 on failure; 0 on success.
 inline int HostErrno(const std::function<long()>& f) { return f() < 0 ? errno : 0; }
 
+// The host's statx of `path` (not following a final symlink), with the size
+// a client sees for a regular file of the active backend.
 inline struct statx HostStatx(const std::string& path) {
+  const BackendHooks& b = ActiveBackend();
+  if (b.settle) b.settle();
   struct statx st {};
   if (::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &st) !=
       0) {
     st.stx_mask = 0;
+    return st;
+  }
+  if (S_ISREG(st.stx_mode) && b.plain) {
+    Result<std::string> p = b.plain(path);
+    st.stx_size = p.ok() ? p->size() : UINT64_MAX;  // unreadable: matches nothing
   }
   return st;
+}
+
+// After writing fixture files directly under a served `root`.
+inline void AdoptHostFiles(const std::string& root) {
+  if (ActiveBackend().adopt) ActiveBackend().adopt(root);
+}
+
+// The content a client reads from host regular file `path`, after settling;
+// "<unreadable: errno>" if the backend cannot read it.
+inline std::string HostContent(const std::string& path) {
+  const BackendHooks& b = ActiveBackend();
+  if (b.settle) b.settle();
+  if (b.plain) {
+    Result<std::string> p = b.plain(path);
+    return p.ok() ? std::move(p).value() : "<unreadable: " + p.error().ToString() + ">";
+  }
+  std::string out;
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return "<unreadable: " + Errno::Last().ToString() + ">";
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
 }
 
 inline wire::WalkReq WalkOf(wire::FDID dir, std::initializer_list<std::string_view> names) {
@@ -65,24 +154,24 @@ struct Reply {
 
 class Served {
  public:
-  // `opts` replaces ConnectionOptsFor(rules), e.g. to let a rule reach the
-  // backend that the server would otherwise enforce first.
+  // `opts` replaces the backend's options (ConnectionOptsFor(rules) for
+  // fsgofer), e.g. to let a rule reach the backend that the server would
+  // otherwise enforce first.
   Served(const std::string& root, const MountRules& rules, bool mount = true,
          server::ConnectionLimits limits = {},
          std::optional<server::ConnectionOpts> opts = std::nullopt) {
-    HostResources host = HostResources::Open().value();
-    FsgoferConfig cfg;
-    cfg.rules = rules;
-    cfg.host = host;
+    Result<Backend> b = ActiveBackend().make(root, rules);
+    if (!b.ok()) std::abort();  // a test setup failure, not input
+    keepalive_ = std::move(b->keepalive);
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) std::abort();
     UniqueFd ours(sv[0]);
     UniqueFd theirs(sv[1]);
     server::ConnectionConfig cc;
     cc.mount_path = root;
-    cc.opts = opts ? *opts : ConnectionOptsFor(rules);
+    cc.opts = opts ? *opts : b->opts;
     cc.limits = limits;
-    cc.impl = FsConnectionImpl::Create(std::move(cfg)).value();
+    cc.impl = std::move(b->impl);
     conn_ = server_.StartConnection(std::move(theirs), std::move(cc)).value();
     comm_ = transport::SocketCommunicator::Create(std::move(ours), transport::Side::kClient,
                                                   wire::MaxMessageSize())
@@ -99,6 +188,7 @@ class Served {
   ~Served() {
     comm_.reset();  // EOF: the connection tears down
     server_.Wait();
+    keepalive_.reset();  // after the connection: its impl may use it until then
   }
 
   wire::FDID root() const { return mount_.root.control_fd; }
@@ -153,6 +243,7 @@ class Served {
   }
 
  private:
+  std::shared_ptr<void> keepalive_;  // declared first: destroyed after server_
   server::Server server_;
   std::shared_ptr<server::Connection> conn_;
   std::unique_ptr<transport::SocketCommunicator> comm_;

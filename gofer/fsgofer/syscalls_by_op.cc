@@ -44,15 +44,34 @@ constexpr SyscallUse kChown{"fchownat",
 // Removing a half-made file when chown fails.
 constexpr SyscallUse kUnlinkCleanup{
     "unlinkat", {F, V, V, V, V, V}, "remove a new file whose chown failed"};
+// The same for a new non-directory (a bound socket): flags 0, which the
+// host_uds_create set's unlinkat rule requires.
+constexpr SyscallUse kUnlinkFileCleanup{
+    "unlinkat", {F, V, A::Fixed(0), V, V, V}, "remove a new socket whose chown failed"};
 // ProcSelfFd::CheckPathStillNamesSelf: statx(AT_FDCWD, "/proc/self/fd", AT_NO_AUTOMOUNT).
 constexpr SyscallUse kProcPathCheck{"statx",
                                     {A::FixedInt(AT_FDCWD), V, A::Fixed(AT_NO_AUTOMOUNT), V, V, V},
                                     "check /proc/self/fd still names ours before using it in a "
                                     "socket address"};
-constexpr SyscallUse kUnixSocket{
+// control_file_socket.cc: socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK,
+// 0), where the client picks the type among the three it accepts (any other
+// is refused with EINVAL before the call). Listed as one entry per type, each
+// fixed: the host-UDS sets allow exactly these three values, so an argument
+// marked "varies" here would make every socket message look forbidden and
+// host sockets could never be served under an enforcing program.
+constexpr int kSockFlags = SOCK_CLOEXEC | SOCK_NONBLOCK;
+constexpr SyscallUse kUnixSocketStream{
     "socket",
-    {A::Fixed(AF_UNIX), V, A::Fixed(0), V, V, V},
-    "a host unix socket (type chosen by the client, + CLOEXEC|NONBLOCK)"};
+    {A::Fixed(AF_UNIX), A::Fixed(SOCK_STREAM | kSockFlags), A::Fixed(0), V, V, V},
+    "a host unix socket (SOCK_STREAM, + CLOEXEC|NONBLOCK)"};
+constexpr SyscallUse kUnixSocketDgram{
+    "socket",
+    {A::Fixed(AF_UNIX), A::Fixed(SOCK_DGRAM | kSockFlags), A::Fixed(0), V, V, V},
+    "a host unix socket (SOCK_DGRAM, + CLOEXEC|NONBLOCK)"};
+constexpr SyscallUse kUnixSocketSeqpacket{
+    "socket",
+    {A::Fixed(AF_UNIX), A::Fixed(SOCK_SEQPACKET | kSockFlags), A::Fixed(0), V, V, V},
+    "a host unix socket (SOCK_SEQPACKET, + CLOEXEC|NONBLOCK)"};
 
 struct Entry {
   wire::MID mid;
@@ -121,7 +140,8 @@ std::vector<Entry> BuildTable() {
                                "FAllocate (mode 0 only; others refused first)"}});
   add(wire::MID::kReadLinkAt, {{"readlinkat", {F, V, V, V, V, V}, "readlinkat(fd, \"\")"}});
   add(wire::MID::kConnect,
-      {kUnixSocket, kProcPathCheck, {"connect", {F, V, V, V, V, V}, "Connect"}});
+      {kUnixSocketStream, kUnixSocketDgram, kUnixSocketSeqpacket, kProcPathCheck,
+       {"connect", {F, V, V, V, V, V}, "Connect"}});
   add(wire::MID::kUnlinkAt, {{"unlinkat", {F, V, V, V, V, V}, "UnlinkAt"}});
   // path_walk::RenameAt makes the raw renameat2 syscall for every flags value.
   add(wire::MID::kRenameAt, {{"renameat2", {F, V, F, V, A::Fixed(0), V}, "RenameAt"}});
@@ -139,14 +159,14 @@ std::vector<Entry> BuildTable() {
   add(wire::MID::kFListXattr, {kReopen, kStatFd, {"flistxattr", {F, V, V, V, V, V}, "FListXattr"}});
   add(wire::MID::kFRemoveXattr,
       {kReopen, kStatFd, {"fremovexattr", {F, V, V, V, V, V}, "FRemoveXattr"}});
-  add(wire::MID::kBindAt, {kUnixSocket,
+  add(wire::MID::kBindAt, {kUnixSocketStream, kUnixSocketDgram, kUnixSocketSeqpacket,
                            {"fchmod", {F, V, V, V, V, V}, "the socket's mode"},
                            kProcPathCheck,
                            {"bind", {F, V, V, V, V, V}, "BindAt"},
                            kOpenBeneath,
                            kStatFd,
                            kChown,
-                           kUnlinkCleanup,
+                           kUnlinkFileCleanup,
                            kDupCloexec});
   add(wire::MID::kListen, {{"listen", {F, V, V, V, V, V}, "Listen"}});
   add(wire::MID::kAccept,
@@ -154,7 +174,9 @@ std::vector<Entry> BuildTable() {
         {F, A::Fixed(0), A::Fixed(0), A::Fixed(SOCK_NONBLOCK | SOCK_CLOEXEC), V, V},
         "Accept"}});
   add(wire::MID::kConnectWithCreds,
-      {kUnixSocket,
+      {kUnixSocketStream,
+       kUnixSocketDgram,
+       kUnixSocketSeqpacket,
        kProcPathCheck,
        {"geteuid", {V, V, V, V, V, V}, "remember our ids"},
        {"getegid", {V, V, V, V, V, V}, "remember our ids"},

@@ -82,6 +82,10 @@ std::string SelectedExtension(const oci::Spec& spec, const oci::Mount* mount) {
   return it == spec.annotations.end() ? "" : it->second;
 }
 
+std::string KeyFileOption(size_t index) {
+  return index == 0 ? std::string("key_file") : "key_file_" + std::to_string(index);
+}
+
 Result<ExtensionOptions> ResolveOptions(std::string_view ext, std::span<const OptionSpec> schema,
                                         const ExtensionOptions& operator_options,
                                         const oci::Spec& spec, const oci::Mount* mount,
@@ -93,6 +97,16 @@ Result<ExtensionOptions> ResolveOptions(std::string_view ext, std::span<const Op
   ExtensionOptions out;
   for (const auto& [key, value] : operator_options) {
     if (FindOption(schema, key) == nullptr) {
+      if (key.rfind("key_file", 0) == 0) {
+        // A key file the extension does not read (run maps the operator
+        // policy's list to key_file, key_file_1, ...; see KeyFileOption).
+        return fail(EINVAL, "the operator gives key file '" + value + "' as option '" + key +
+                                "', which this extension does not take (it reads " +
+                                (FindOption(schema, "key_file") != nullptr
+                                     ? std::string("one key file: 'key_file'")
+                                     : std::string("no key files")) +
+                                "); list only the key files it reads in the operator policy");
+      }
       return fail(EINVAL, "unknown option '" + key + "' (operator option)");
     }
     out[key] = value;

@@ -35,6 +35,13 @@
 // in the gofer: PrepareGofer before confinement, while host paths are still
 // visible (open key files, cache directories); TryHandleMount per connection,
 // after confinement, so it must not need anything PrepareGofer did not open.
+// Confinement closes every descriptor it was not told about: whatever
+// PrepareGofer opens and serving needs must be listed by FdsToKeep, or its
+// number is closed and later reused by an unrelated file. PrepareGofer must
+// not start threads either (confinement needs a single-threaded process:
+// unshare(CLONE_NEWNS) and per-thread capabilities); start them in
+// TryHandleMount. /proc/self/fd comes with the MountRequest (the handle
+// `run` opened inside the confined root).
 //
 // This header is the only part of gofer/server the policy compiler includes.
 // It names seccomp::RuleSet (the seccomp room sits above gofer/server).
@@ -57,6 +64,13 @@
 namespace hg::server {
 
 class ConnectionImpl;  // gofer/server/connection_impl.h
+}  // namespace hg::server
+
+namespace hg::path_walk {
+class ProcSelfFd;  // path_walk/proc_self_fd.h
+}  // namespace hg::path_walk
+
+namespace hg::server {
 
 // Operator-given options for one extension ("key_file" -> "/etc/keys/a.key"):
 // from `serve --extension-opt KEY=VALUE` or the operator policy. Host paths
@@ -81,6 +95,10 @@ struct MountRequest {
   bool readonly;
   const ExtensionOptions& options;
   std::string* why = nullptr;  // as PrepareContext::why
+  // The process's /proc/self/fd handle, valid where the connection is served
+  // (after confinement, the one inside the new root). nullptr: the extension
+  // opens its own, which works only where /proc is visible (`serve`, tests).
+  std::shared_ptr<const path_walk::ProcSelfFd> proc = nullptr;
 };
 
 // A claimed mount: the backend and the options the server applies verbatim
@@ -109,6 +127,9 @@ class Extension {
   virtual seccomp::RuleSet SeccompRules() const = 0;
   // Before confinement. An error fails the start, naming the extension.
   virtual Status PrepareGofer(const PrepareContext&) { return Status::Ok(); }
+  // Descriptors PrepareGofer opened that serving needs: kept open through
+  // confinement (which closes every other one). Called after PrepareGofer.
+  virtual std::vector<int> FdsToKeep() const { return {}; }
   // nullopt declines (the next extension, then fsgofer, is asked); an error
   // fails the start.
   virtual Result<std::optional<HandledMount>> TryHandleMount(const MountRequest& req) = 0;
@@ -134,6 +155,15 @@ std::string MountHintName(const oci::Spec& spec, const oci::Mount* mount);
 // The extension the annotations select for `mount` (nullptr: rootfs), or "".
 // Pure: the usual body of Extension::Claims is `SelectedExtension(...) == Name()`.
 std::string SelectedExtension(const oci::Spec& spec, const oci::Mount* mount);
+
+// Key files. The operator policy lists an extension's key files
+// (`extension { name: "encrypted" key_file: "A" key_file: "B" }`); `run`
+// hands the i-th to it as option KeyFileOption(i): "key_file", "key_file_1",
+// "key_file_2", ... (`serve` takes --extension-opt key_file=PATH). An
+// extension declares in its schema the ones it reads; a key file beyond them
+// fails the start (EINVAL, naming the option and the file), never silently
+// unused: an operator who lists a second key must learn it protects nothing.
+std::string KeyFileOption(size_t index);
 
 // One option an extension understands.
 struct OptionSpec {

@@ -1,4 +1,6 @@
-// The example bundles under examples/bundles/, as tests and benchmarks use them.
+// The bundles under policy/testdata/bundles/ (the examples that need no
+// extension, as symlinks to examples/bundles/, plus fake-extension variants of
+// extension-claimed and operator-policy), as tests and benchmarks use them.
 //
 //   for (const policy::testing::Example& ex : policy::testing::Examples()) {
 //     policy::CompileCommand c = policy::testing::CommandFor(ex, "/tmp/out");

@@ -51,23 +51,57 @@ GoferProcess::GoferProcess(GoferOptions opts) {
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
 
+  // The child's high copies of its dup2 sources (below); sized here so the
+  // child does not allocate.
+  std::vector<int> high(gofer_ends.size() + opts.extra_fds.size(), -1);
+
   pid_ = ::fork();
   if (pid_ < 0) std::abort();
   if (pid_ == 0) {
     // Child: only async-signal-safe calls from here to exec.
-    ::dup2(err_pipe[1], 2);
-    int devnull = ::open("/dev/null", O_RDWR);
-    if (devnull >= 0) {
-      ::dup2(devnull, 0);
-      ::dup2(devnull, 1);
-    }
+    //
+    // Every source FD first moves above every target: this process may hold
+    // a socket end, the log pipe or a spec FD at a number that is also a
+    // target (0..2 when the test runner closed stdin, 10.. for the sockets),
+    // and a dup2 that fills that number first would replace it before it is
+    // itself moved: two mounts would then share one socket.
+    constexpr int kAboveTargets = 256;
     for (size_t i = 0; i < gofer_ends.size(); ++i) {
-      ::dup2(gofer_ends[i].get(), kFirstIoFd + static_cast<int>(i));
+      high[i] = ::fcntl(gofer_ends[i].get(), F_DUPFD, kAboveTargets);
     }
-    for (const auto& [from, to] : opts.extra_fds) ::dup2(from, to);
+    for (size_t i = 0; i < opts.extra_fds.size(); ++i) {
+      high[gofer_ends.size() + i] = ::fcntl(opts.extra_fds[i].first, F_DUPFD, kAboveTargets);
+    }
+    const int log_high = ::fcntl(err_pipe[1], F_DUPFD, kAboveTargets);
+    int devnull_high = -1;
+    if (int devnull = ::open("/dev/null", O_RDWR); devnull >= 0) {
+      devnull_high = ::fcntl(devnull, F_DUPFD, kAboveTargets);
+      ::close(devnull);
+    }
+    ::dup2(log_high, 2);
+    ::dup2(devnull_high, 0);
+    ::dup2(devnull_high, 1);
+    for (size_t i = 0; i < gofer_ends.size(); ++i) {
+      ::dup2(high[i], kFirstIoFd + static_cast<int>(i));
+    }
+    for (size_t i = 0; i < opts.extra_fds.size(); ++i) {
+      ::dup2(high[gofer_ends.size() + i], opts.extra_fds[i].second);
+    }
+    // The high copies are not CLOEXEC (F_DUPFD): close them before exec, or
+    // the gofer would inherit stray sockets.
+    for (int fd : high) {
+      if (fd >= 0) ::close(fd);
+    }
+    ::close(log_high);
+    ::close(devnull_high);
     if (opts.extra_inherited_fd) {
       int f = ::open("/", O_RDONLY | O_DIRECTORY);  // an FD the gofer must not keep
-      if (f >= 0) ::dup2(f, 20);
+      // At 20 only: left at the lowest free number as well, it would sit
+      // where the gofer's own first open lands under a real parent.
+      if (f >= 0 && f != 20) {
+        ::dup2(f, 20);
+        ::close(f);
+      }
     }
     if (opts.nofile_hard) {
       rlimit r{*opts.nofile_hard, *opts.nofile_hard};

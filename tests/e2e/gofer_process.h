@@ -81,7 +81,12 @@ class GoferProcess {
 
   Exit Stop(int sig, int timeout_seconds = 20);
   Exit Wait(int timeout_seconds = 20);
+  // True once the process has been reaped (by Wait, Stop or Alive).
   bool exited() const { return reaped_; }
+  // Reaps the process if it has ended (without waiting); false then.
+  bool Alive() { return !Reap(0); }
+  // The exit once reaped.
+  Exit exit_status() const { return exit_; }
 
  private:
   void ReadLoop(int fd);

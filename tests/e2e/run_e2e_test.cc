@@ -13,7 +13,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 #include <vector>
@@ -352,7 +354,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(ConfinementTest, ShippedBinaryIgnoresTestHooks) {
   TestBundle b;
   GoferProcess g(
-      {.args = {"run", "--bundle", b.bundle, "--audit"},
+      {.args = {"run", "--bundle", b.bundle},
        .mounts = kServedMounts,
        .env = {{"HG_TESTING_BREAK_STEP", "drop_caps"}, {"HG_TESTING_FORBIDDEN_SYSCALL", "1"}}});
   ASSERT_TRUE(g.WaitForEvent("serving")) << g.AllOutput();
@@ -395,13 +397,80 @@ TEST(ConfinementTest, EnforceModeConfinesAndNeverDiesBySignal) {
   }
 }
 
+// An extension-served mount under `run`, confined in enforce mode: /data by
+// tiered_cache (its private cache directory is opened in PrepareGofer, before
+// confinement; its write-back thread starts after). A pre-existing backing
+// file is read through a cache fill, a new file is written and fsync'ed, and
+// after SIGTERM the backing tier holds the acknowledged bytes. Before the
+// extensions' descriptors were kept through close_fds (Extension::FdsToKeep)
+// and /proc/self/fd came from the confined root (MountRequest::proc), the
+// tier's directories were closed under it and its numbers reused.
+TEST(RunExtensionE2eTest, TieredCacheMountServedConfined) {
+  TestBundle b(std::string(kOptOutData) +
+               R"(,"dev.hardgofer.mount.data.extension":"tiered_cache")");
+  WriteFile(b.data + "/before", "on the backing tier\n");
+  // The private cache directory goes under TMPDIR; it must be gone at exit
+  // (removed through descriptors: its host path is not visible once confined).
+  const std::string tmp = b.dir() + "/tmp";
+  ASSERT_EQ(::mkdir(tmp.c_str(), 0700), 0);
+  GoferProcess g({.args = {"run", "--bundle", b.bundle},
+                  .mounts = kServedMounts,
+                  .env = {{"TMPDIR", tmp}}});
+  ASSERT_TRUE(g.WaitForEvent("serving")) << g.AllOutput();
+  const auto mounts = g.Events("mount");
+  ASSERT_EQ(mounts.size(), kServedMounts) << g.AllOutput();
+  EXPECT_EQ(JsonField(mounts[1], "backend"), "extension:tiered_cache") << mounts[1];
+  EXPECT_EQ(g.StatusField("Seccomp"), "2");
+  const std::string text = "acknowledged through the cache\n";
+  {
+    auto c = client::Client::Mount(g.TakeClientSocket(1));
+    ASSERT_TRUE(c.ok()) << c.error().ToString() << "\n" << g.AllOutput();
+    client::Client& cl = **c;
+    const wire::FDID root = cl.root_fd();
+    // A miss: the backing file is copied into the cache tier, then read.
+    auto w = cl.Walk(root, {"before"});
+    ASSERT_TRUE(w.ok()) << w.error().ToString() << "\n" << g.AllOutput();
+    ASSERT_EQ(w->inodes.size(), 1u);
+    auto o = cl.OpenAt(w->inodes[0].control_fd, O_RDONLY);
+    ASSERT_TRUE(o.ok()) << o.error().ToString() << "\n" << g.AllOutput();
+    std::vector<uint8_t> buf(256);
+    auto r = cl.PRead(o->open_fd, 0, buf);
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    EXPECT_EQ(std::string(buf.begin(), buf.begin() + static_cast<long>(*r)),
+              "on the backing tier\n");
+    cl.CloseFd(o->open_fd, true);
+    // A new file, written and fsync'ed: acknowledged.
+    ASSERT_TRUE(cl.IsSupported(wire::MID::kOpenCreateAt)) << g.AllOutput();
+    auto f = cl.OpenCreateAt(root, "written", O_RDWR, 0644, ::getuid(), ::getgid());
+    ASSERT_TRUE(f.ok()) << f.error().ToString() << "\n" << g.AllOutput();
+    auto n = cl.PWrite(f->open_fd, 0,
+                       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()),
+                                                text.size()));
+    ASSERT_TRUE(n.ok() && *n == text.size()) << g.AllOutput();
+    const wire::FDID ofd = f->open_fd;
+    ASSERT_TRUE(cl.FSync(std::span<const wire::FDID>(&ofd, 1)).ok()) << g.AllOutput();
+    cl.CloseFd(f->open_fd, true);
+    cl.CloseFd(f->child.control_fd, true);
+    ASSERT_TRUE(g.Alive()) << g.AllOutput();
+  }
+  Exit e = g.Stop(SIGTERM);
+  EXPECT_EQ(e.signal, 0) << g.AllOutput();
+  EXPECT_EQ(e.exit_code, 0) << g.AllOutput();
+  std::ifstream in(b.data + "/written", std::ios::binary);
+  std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(got, text) << "the acknowledged write did not reach the backing tier\n"
+                       << g.AllOutput();
+  // While serving, the cache existed under TMPDIR; now nothing is left.
+  EXPECT_EQ(::rmdir(tmp.c_str()), 0) << "TMPDIR is not empty after exit: " << std::strerror(errno);
+}
+
 // --- serving behaviour ----------------------------------------------------
 
 // A peer that disconnects ends its own connection only; the process exits 0
 // when the last one is gone.
 TEST(RunTest, PeerDisconnectEndsOnlyItsConnection) {
   TestBundle b;
-  GoferProcess g({.args = {"run", "--bundle", b.bundle, "--audit"}, .mounts = kServedMounts});
+  GoferProcess g({.args = {"run", "--bundle", b.bundle}, .mounts = kServedMounts});
   ASSERT_TRUE(g.WaitForEvent("serving")) << g.AllOutput();
   auto root = client::Client::Mount(g.TakeClientSocket(0));
   ASSERT_TRUE(root.ok());
@@ -452,7 +521,7 @@ TEST(RunTest, AccessLogNamesMessageMountPathAndResult) {
 // Without --access-log there is no per-RPC line.
 TEST(RunTest, AccessLogIsOffByDefault) {
   TestBundle b;
-  GoferProcess g({.args = {"run", "--bundle", b.bundle, "--audit"}, .mounts = kServedMounts});
+  GoferProcess g({.args = {"run", "--bundle", b.bundle}, .mounts = kServedMounts});
   ASSERT_TRUE(g.WaitForEvent("serving")) << g.AllOutput();
   {
     auto data = client::Client::Mount(g.TakeClientSocket(1));

@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -82,14 +84,29 @@ std::vector<std::string> List(Client& c, wire::FDID dir) {
 // that serves Mount: it needs only openat2 and statx on an FD).
 ScopedFdId WalkTo(Client& c, const std::string& name) {
   auto w = c.Walk(c.root_fd(), {name});
-  EXPECT_TRUE(w.ok() && w->inodes.size() == 1) << "Walk " << name;
+  EXPECT_TRUE(w.ok() && w->inodes.size() == 1)
+      << "Walk " << name << ": "
+      << (w.ok() ? std::to_string(w->inodes.size()) + " inodes" : w.error().ToString());
   if (!w.ok() || w->inodes.size() != 1) return ScopedFdId();
   return ScopedFdId(&c, w->inodes[0].control_fd);
 }
 
+// The file's contents read through the gofer (a fresh open, so nothing
+// cached in the open FD of the writer can hide a wrong answer).
+std::string ClientRead(Client& c, wire::FDID file) {
+  auto o = c.OpenAt(file, O_RDONLY);
+  EXPECT_TRUE(o.ok()) << "OpenAt(O_RDONLY): " << (o.ok() ? "" : o.error().ToString());
+  if (!o.ok()) return "";
+  std::vector<uint8_t> buf(65536);
+  auto r = c.PRead(o->open_fd, 0, buf);
+  EXPECT_TRUE(r.ok()) << "PRead";
+  c.CloseFd(o->open_fd, true);
+  return r.ok() ? std::string(buf.begin(), buf.begin() + static_cast<long>(*r)) : "";
+}
+
 }  // namespace
 
-WorkloadResult WritableWorkload(Client& c, const std::string& host_dir) {
+WorkloadResult WritableWorkload(Client& c, const std::string& host_dir, WorkloadOptions opts) {
   WorkloadResult res;
   const wire::FDID root = c.root_fd();
   const uint32_t uid = ::getuid(), gid = ::getgid();
@@ -117,10 +134,65 @@ WorkloadResult WritableWorkload(Client& c, const std::string& host_dir) {
     }
   }
   if (!HostExists(host_dir + "/file")) {
-    std::ofstream(host_dir + "/file") << text;  // the later steps need it
+    // The later steps need it. A plaintext file written behind a
+    // transforming backend's back would not be one it can read: that
+    // backend's own format, or nothing.
+    if (opts.host_contents) {
+      std::ofstream(host_dir + "/file") << text;
+    } else if (!opts.seed_file) {
+      ADD_FAILURE() << "OpenCreateAt is not served and no seed_file: no file to work on";
+      return res;
+    } else {
+      EXPECT_TRUE(opts.seed_file(host_dir + "/file", text)) << "seed_file";
+    }
   }
-  EXPECT_EQ(HostRead(host_dir + "/file"), text);
+  if (opts.host_contents) {
+    EXPECT_EQ(HostRead(host_dir + "/file"), text);
+  } else {
+    EXPECT_EQ(HostRead(host_dir + "/file").find(text), std::string::npos)
+        << "the plaintext is on the host";
+  }
   ScopedFdId file = WalkTo(c, "file");
+  if (!opts.host_contents) {
+    EXPECT_EQ(ClientRead(c, file.get()), text);
+  }
+
+  // Appending through a fresh open (also where OpenCreateAt is refused), read
+  // back whole; then the file is `text` again.
+  if (Served(c, res, {MID::kOpenAt, MID::kPWrite, MID::kPRead, MID::kFSync})) {
+    const std::string tail = "appended\n";
+    auto o = c.OpenAt(file.get(), O_RDWR);
+    EXPECT_TRUE(o.ok()) << "OpenAt(O_RDWR): " << (o.ok() ? "" : o.error().ToString());
+    if (o.ok()) {
+      auto w = c.PWrite(o->open_fd, text.size(), Bytes(tail));
+      EXPECT_TRUE(w.ok() && *w == tail.size()) << "PWrite at the end";
+      const wire::FDID ofd = o->open_fd;
+      EXPECT_TRUE(c.FSync(std::span<const wire::FDID>(&ofd, 1)).ok());
+      std::vector<uint8_t> buf(256);
+      auto r = c.PRead(o->open_fd, 0, buf);
+      EXPECT_TRUE(r.ok()) << "PRead";
+      if (r.ok()) {
+        EXPECT_EQ(std::string(buf.begin(), buf.begin() + static_cast<long>(*r)), text + tail);
+      }
+      c.CloseFd(o->open_fd, true);
+    }
+    const std::string host = HostRead(host_dir + "/file");
+    if (opts.host_contents) {
+      EXPECT_EQ(host, text + tail);
+    } else {
+      EXPECT_EQ(host.find(tail), std::string::npos) << "the plaintext is on the host";
+    }
+    // Back to `text` for the steps below (they only read its first bytes
+    // when SetStat is not served).
+    if (c.IsSupported(MID::kSetStat)) {
+      wire::SetStatReq trunc;
+      trunc.fd = file.get();
+      trunc.mask = STATX_SIZE;
+      trunc.size = text.size();
+      auto ts = c.SetStat(trunc);
+      EXPECT_TRUE(ts.ok() && ts->failure_mask == 0) << "SetStat(size)";
+    }
+  }
 
   // FAllocate (mode 0) grows the file as fallocate(2) does.
   if (Served(c, res, {MID::kOpenAt, MID::kFAllocate})) {
@@ -129,8 +201,14 @@ WorkloadResult WritableWorkload(Client& c, const std::string& host_dir) {
     if (o.ok()) {
       Status fa = c.FAllocate(o->open_fd, 0, 0, 8192);
       EXPECT_TRUE(fa.ok()) << "FAllocate: " << (fa.ok() ? "" : fa.error().ToString());
-      EXPECT_EQ(::stat((host_dir + "/file").c_str(), &st), 0);
-      EXPECT_EQ(st.st_size, 8192);
+      if (opts.host_contents) {
+        EXPECT_EQ(::stat((host_dir + "/file").c_str(), &st), 0);
+        EXPECT_EQ(st.st_size, 8192);
+      } else {
+        auto fs = c.FStat(file.get());
+        EXPECT_TRUE(fs.ok() && fs->size == 8192u) << "FStat after FAllocate";
+        EXPECT_EQ(ClientRead(c, file.get()).substr(0, text.size()), text);
+      }
       c.CloseFd(o->open_fd, true);
     }
   }
@@ -147,13 +225,20 @@ WorkloadResult WritableWorkload(Client& c, const std::string& host_dir) {
     EXPECT_TRUE(ss.ok() && ss->failure_mask == 0) << "SetStat";
     EXPECT_EQ(::stat((host_dir + "/file").c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 07777, 0600u);
-    EXPECT_EQ(st.st_size, 5);
-    EXPECT_EQ(st.st_mtim.tv_sec, 1000000000);
+    if (opts.host_contents) {
+      EXPECT_EQ(st.st_size, 5);
+      EXPECT_EQ(st.st_mtim.tv_sec, 1000000000);
+    }
     auto fs = c.FStat(file.get());
     EXPECT_TRUE(fs.ok()) << "FStat";
     if (fs.ok()) {
       EXPECT_EQ(fs->size, 5u);
       EXPECT_EQ(fs->ino, st.st_ino);
+      EXPECT_EQ(fs->mode & 07777, 0600u);
+      EXPECT_EQ(fs->mtime.sec, 1000000000);
+    }
+    if (!opts.host_contents) {
+      EXPECT_EQ(ClientRead(c, file.get()), text.substr(0, 5));
     }
   }
 
@@ -323,6 +408,105 @@ WorkloadResult ReadonlyWorkload(Client& c, const std::string& file, const std::s
     EXPECT_TRUE(!sx.ok() && sx.error() == Errno(EROFS));
   }
   EXPECT_TRUE(c.FlushCloses().ok());
+  return res;
+}
+
+namespace {
+
+UniqueFd HostUnixSocket() { return UniqueFd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)); }
+
+bool HostAddress(const std::string& path, sockaddr_un* sa) {
+  *sa = {};
+  sa->sun_family = AF_UNIX;
+  if (path.size() >= sizeof(sa->sun_path)) return false;
+  std::memcpy(sa->sun_path, path.data(), path.size());
+  return true;
+}
+
+// "ping" one way, "pong" the other.
+void ExpectBytesCross(int a, int b, const char* what) {
+  char buf[8] = {};
+  EXPECT_EQ(::send(a, "ping", 4, MSG_NOSIGNAL), 4) << what;
+  EXPECT_EQ(::recv(b, buf, 4, MSG_WAITALL), 4) << what;
+  EXPECT_EQ(std::string(buf, 4), "ping") << what;
+  EXPECT_EQ(::send(b, "pong", 4, MSG_NOSIGNAL), 4) << what;
+  EXPECT_EQ(::recv(a, buf, 4, MSG_WAITALL), 4) << what;
+  EXPECT_EQ(std::string(buf, 4), "pong") << what;
+}
+
+void BindListenAccept(Client& c, WorkloadResult& res, const std::string& host_dir, bool readonly) {
+  const wire::FDID root = c.root_fd();
+  if (!Served(c, res, {MID::kBindAt, MID::kListen, MID::kAccept})) return;
+  auto b = c.BindAt(root, "uds", SOCK_STREAM, 0600, ::getuid(), ::getgid());
+  if (readonly) {
+    EXPECT_TRUE(!b.ok() && b.error() == Errno(EROFS)) << "BindAt on a read-only mount";
+    return;
+  }
+  ASSERT_TRUE(b.ok()) << "BindAt: " << b.error().ToString();
+  ScopedFdId child(&c, b->child.control_fd);
+  EXPECT_TRUE(HostExists(host_dir + "/uds"));
+  Status l = c.Listen(b->bound_socket_fd, 8);
+  EXPECT_TRUE(l.ok()) << "Listen: " << (l.ok() ? "" : l.error().ToString());
+  UniqueFd peer = HostUnixSocket();
+  sockaddr_un sa;
+  ASSERT_TRUE(HostAddress(host_dir + "/uds", &sa));
+  ASSERT_EQ(::connect(peer.get(), reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0)
+      << "host connect: " << std::strerror(errno);
+  auto a = c.Accept(b->bound_socket_fd);
+  EXPECT_TRUE(a.ok()) << "Accept: " << (a.ok() ? "" : a.error().ToString());
+  if (a.ok()) ExpectBytesCross(peer.get(), a->fd.get(), "BindAt/Accept");
+  c.CloseFd(b->bound_socket_fd);
+  child = ScopedFdId();
+  if (c.IsSupported(MID::kUnlinkAt)) {
+    EXPECT_TRUE(c.UnlinkAt(root, "uds", 0).ok());
+  } else {
+    ::unlink((host_dir + "/uds").c_str());
+  }
+}
+
+void ConnectToHost(Client& c, WorkloadResult& res, const std::string& host_dir) {
+  if (!Served(c, res, {MID::kConnect, MID::kConnectWithCreds})) return;
+  const std::string path = host_dir + "/hostsock";
+  UniqueFd listener = HostUnixSocket();
+  sockaddr_un sa;
+  ASSERT_TRUE(HostAddress(path, &sa));
+  ASSERT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0)
+      << std::strerror(errno);
+  ASSERT_EQ(::listen(listener.get(), 8), 0);
+  {
+    ScopedFdId sock = WalkTo(c, "hostsock");
+    auto plain = c.Connect(sock.get(), SOCK_STREAM);
+    EXPECT_TRUE(plain.ok()) << "Connect: " << (plain.ok() ? "" : plain.error().ToString());
+    if (plain.ok()) {
+      UniqueFd server(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      ASSERT_TRUE(server.valid());
+      ExpectBytesCross(plain->get(), server.get(), "Connect");
+    }
+    auto creds = c.ConnectWithCreds(sock.get(), SOCK_STREAM, ::getuid(), ::getgid());
+    EXPECT_TRUE(creds.ok()) << "ConnectWithCreds: " << (creds.ok() ? "" : creds.error().ToString());
+    if (creds.ok()) {
+      UniqueFd server(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      ASSERT_TRUE(server.valid());
+      ucred cr{};
+      socklen_t len = sizeof(cr);
+      EXPECT_EQ(::getsockopt(server.get(), SOL_SOCKET, SO_PEERCRED, &cr, &len), 0);
+      EXPECT_EQ(cr.uid, ::getuid());
+      ExpectBytesCross(creds->get(), server.get(), "ConnectWithCreds");
+    }
+  }
+  ::unlink(path.c_str());
+}
+
+}  // namespace
+
+WorkloadResult HostUdsWorkload(Client& c, const std::string& host_dir, const std::string& host_uds,
+                               bool readonly) {
+  WorkloadResult res;
+  if (host_uds == "create" || host_uds == "all") BindListenAccept(c, res, host_dir, readonly);
+  if (host_uds == "open" || host_uds == "all") ConnectToHost(c, res, host_dir);
+  EXPECT_TRUE(c.FlushCloses().ok());
+  // Whatever was refused, the gofer is still serving.
+  EXPECT_TRUE(c.Walk(c.root_fd(), {"nothing-here"}).ok());
   return res;
 }
 

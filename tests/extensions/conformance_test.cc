@@ -19,7 +19,7 @@
 #include <memory>
 
 #include "extensions/encrypted/encrypted_store.h"
-#include "extensions/encrypted/host_tree.h"
+#include "extensions/host_tree/host_tree.h"
 #include "extensions/tiered_cache/tiered_cache_extension.h"
 #include "gofer/fsgofer/mount_state.h"
 #include "tests/conformance/register.h"

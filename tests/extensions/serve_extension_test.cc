@@ -1,6 +1,9 @@
 // `hardgofer serve --extension NAME [--extension-opt KEY=VALUE ...]` as a
 // process: exit codes (0 ok, 1 runtime, 2 usage), and an encrypted root
-// served over --fd to our client.
+// served over --fd to our client. And `hardgofer run` with an extension
+// selected by the spec: its start-up errors name the option and the file,
+// and operator-policy key files map to key_file, key_file_1, ...
+// (server::KeyFileOption), which encrypted takes exactly one of.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -132,6 +135,79 @@ TEST(ServeExtensionTest, ServesAnEncryptedRootOverFd) {
   }
   // The peer closed: serve --fd exits 0.
   EXPECT_EQ(Wait(ch), 0);
+}
+
+// A bundle whose rootfs is served by `encrypted` (directfs off, as the policy
+// compiler requires for an extension that cannot donate host FDs), and an
+// operator policy listing `key_files` for it.
+struct RunBundle {
+  path_walk::testing::TempTree t;
+  std::string bundle, policy;
+  explicit RunBundle(const std::vector<std::string>& key_files) {
+    t.MkDir("b");
+    t.MkDir("b/rootfs");
+    t.WriteFile("b/config.json",
+                R"({"ociVersion":"1.0.2","root":{"path":"rootfs"},)"
+                R"("process":{"args":["/bin/true"],"cwd":"/"},)"
+                R"("annotations":{"dev.hardgofer.rootfs.extension":"encrypted"}})",
+                0644);
+    std::string op = "extension { name: \"encrypted\"";
+    for (const std::string& k : key_files) op += " key_file: \"" + k + "\"";
+    op += " }\n";
+    t.WriteFile("op.textproto", op, 0600);
+    bundle = t.Path("b");
+    policy = t.Path("op.textproto");
+  }
+  // --no-confine: the start-up path up to serving is the same, and the test
+  // must not depend on the host allowing a mount namespace per run.
+  std::vector<std::string> Args() const {
+    return {"run",          "--bundle", bundle,          "--io-fds",   "3", "--operator-policy",
+            policy,         "--directfs=false", "--no-confine"};
+  }
+};
+
+TEST(RunExtensionTest, MissingKeyFileNamesTheOptionAndTheFile) {
+  path_walk::testing::TempTree keys;
+  const std::string missing = keys.Path("no-such.key");
+  RunBundle b({missing});
+  Child ch = Spawn(b.Args());
+  std::string err;
+  EXPECT_EQ(Wait(ch, &err), 1) << err;
+  EXPECT_NE(err.find("extension 'encrypted'"), std::string::npos) << err;
+  EXPECT_NE(err.find("key_file"), std::string::npos) << err;
+  EXPECT_NE(err.find(missing), std::string::npos) << err;
+}
+
+TEST(RunExtensionTest, ASecondKeyFileIsRefusedNamingItsOptionAndFile) {
+  path_walk::testing::TempTree keys;
+  const std::string k1 = WriteKeyFile(keys.Path("k1"), 1);
+  const std::string k2 = WriteKeyFile(keys.Path("k2"), 2);
+  RunBundle b({k1, k2});
+  Child ch = Spawn(b.Args());
+  std::string err;
+  EXPECT_EQ(Wait(ch, &err), 1) << err;
+  EXPECT_NE(err.find("'key_file_1'"), std::string::npos) << err;
+  EXPECT_NE(err.find(k2), std::string::npos) << err;
+  EXPECT_EQ(server::KeyFileOption(0), "key_file");
+  EXPECT_EQ(server::KeyFileOption(1), "key_file_1");
+}
+
+TEST(RunExtensionTest, OneKeyFileServesTheRootThroughEncrypted) {
+  path_walk::testing::TempTree keys;
+  RunBundle b({WriteKeyFile(keys.Path("k"), 3)});
+  Child ch = Spawn(b.Args());
+  {
+    auto c = client::Client::Mount(std::move(ch.sock));
+    ASSERT_TRUE(c.ok()) << c.error().ToString();
+    // encrypted never donates a host FD, not even the mount point.
+    EXPECT_FALSE((*c)->TakeMountHostFd().valid());
+    auto st = (*c)->FStat((*c)->root().control_fd);
+    ASSERT_TRUE(st.ok()) << st.error().ToString();
+    EXPECT_TRUE(S_ISDIR(st->mode));
+  }
+  std::string err;
+  EXPECT_EQ(Wait(ch, &err), 0) << err;
+  EXPECT_NE(err.find("backend=extension:encrypted"), std::string::npos) << err;
 }
 
 }  // namespace

@@ -17,11 +17,11 @@
 // to one, or MknodAt of one, is EPERM) — a storage extension has no business
 // exposing host IPC objects. Directory listings reuse fsgofer's OpenFile.
 //
-// Lives in extensions/encrypted only because CMake adds extensions/encrypted
-// before extensions/tiered_cache, which uses it too (namespace hg::host_tree);
-// it belongs in a shared extensions/ room of its own.
-#ifndef HARDGOFER_EXTENSIONS_ENCRYPTED_HOST_TREE_H_
-#define HARDGOFER_EXTENSIONS_ENCRYPTED_HOST_TREE_H_
+// Its own room (extensions/host_tree, added before every other extension in
+// CMake) because both extensions/encrypted and extensions/tiered_cache build on
+// it, and a room may only use rooms above it.
+#ifndef HARDGOFER_EXTENSIONS_HOST_TREE_HOST_TREE_H_
+#define HARDGOFER_EXTENSIONS_HOST_TREE_HOST_TREE_H_
 
 #include <time.h>
 
@@ -34,6 +34,7 @@
 #include "base/result.h"
 #include "gofer/fsgofer/mount_state.h"
 #include "gofer/server/connection_impl.h"
+#include "gofer/server/extension.h"
 #include "path_walk/handle.h"
 
 namespace hg::host_tree {
@@ -144,6 +145,12 @@ class TreeConnection final : public server::ConnectionImpl {
 // op works on handles, so a deleted file is still the same object).
 server::ConnectionOpts TreeConnectionOpts(bool readonly);
 
+// The host resources a TreeConnection for `req` uses: the /proc/self/fd
+// handle the caller passed (inside the confined root under `run`), or, when
+// there is none (`serve`, tests), one opened now from /proc. Never one opened
+// in PrepareGofer: confinement would close it and reuse its number.
+Result<fsgofer::HostResources> HostResourcesFor(const server::MountRequest& req);
+
 }  // namespace hg::host_tree
 
-#endif  // HARDGOFER_EXTENSIONS_ENCRYPTED_HOST_TREE_H_
+#endif  // HARDGOFER_EXTENSIONS_HOST_TREE_HOST_TREE_H_

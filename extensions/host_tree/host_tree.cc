@@ -1,4 +1,4 @@
-#include "extensions/encrypted/host_tree.h"
+#include "extensions/host_tree/host_tree.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -286,6 +286,15 @@ server::ConnectionOpts TreeConnectionOpts(bool readonly) {
   o.allocate_on_deleted = true;
   o.open_on_deleted = true;
   return o;
+}
+
+Result<fsgofer::HostResources> HostResourcesFor(const server::MountRequest& req) {
+  if (req.proc != nullptr) {
+    fsgofer::HostResources h;
+    h.proc = req.proc;
+    return h;
+  }
+  return fsgofer::HostResources::Open();
 }
 
 }  // namespace hg::host_tree
