@@ -77,7 +77,8 @@ struct ClientOptions {
   size_t channels = transport::DefaultMaxChannels();
   // How a caller waiting for a channel reply polls before sleeping
   // (gofer/transport/flipcall_endpoint.h); {.spin_ns = 0} never polls.
-  transport::EndpointOptions channel_endpoint{.spin_ns = transport::kDefaultSpinNs};
+  transport::EndpointOptions channel_endpoint{.spin_ns = transport::kDefaultSpinNs,
+                                              .wake_spin_ns = transport::kDefaultWakeSpinNs};
 };
 
 class Client {

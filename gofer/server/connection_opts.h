@@ -103,7 +103,8 @@ struct ConnectionLimits {
   size_t max_walk_components = 4096;
   // Server-side bounded adaptive spin for channel threads (see
   // gofer/transport/flipcall_endpoint.h); {.spin_ns = 0} never polls.
-  transport::EndpointOptions channel_endpoint{.spin_ns = transport::kDefaultServerSpin};
+  transport::EndpointOptions channel_endpoint{.spin_ns = transport::kDefaultServerSpin,
+                                              .wake_spin_ns = transport::kDefaultWakeSpinNs};
 };
 
 }  // namespace hg::server

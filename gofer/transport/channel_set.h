@@ -47,7 +47,7 @@ inline constexpr uint32_t kDefaultServerSpin = kDefaultSpinNs;
 struct ChannelSetOptions {
   uint32_t max_payload = DefaultMaxPayload();
   size_t max_channels = DefaultMaxChannels();
-  EndpointOptions endpoint{.spin_ns = kDefaultServerSpin};
+  EndpointOptions endpoint{.spin_ns = kDefaultServerSpin, .wake_spin_ns = kDefaultWakeSpinNs};
 };
 
 // The result of AddChannel: what the Channel RPC answers and donates.

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -94,6 +95,7 @@ FlipcallEndpoint::FlipcallEndpoint(Mapping window, Side side, EndpointOptions op
       own_flag_off_(side == Side::kServer ? 12 : 8),
       peer_flag_off_(side == Side::kServer ? 8 : 12),
       spin_ns_(opts.spin_ns),
+      wake_spin_ns_(opts.spin_ns == 0 ? 0 : std::max(opts.spin_ns, opts.wake_spin_ns)),
       adaptive_(opts.adaptive),
       max_spinners_(opts.max_spinners >= 0 ? opts.max_spinners
                     : opts.spin_ns == 0    ? 0
@@ -183,7 +185,8 @@ bool FlipcallEndpoint::Spin() {
   // process kept the CPUs busy (a yield to a CPU hog costs its whole slice,
   // and a peer that finds us polling skips the wake that would have got us
   // the CPU back quickly). docs/performance.md has the numbers.
-  const uint64_t deadline = NowNs() + spin_ns_;
+  const bool after_wake = !peer_was_awake_ && wake_spin_ns_ > spin_ns_;
+  const uint64_t deadline = NowNs() + (after_wake ? wake_spin_ns_ : spin_ns_);
   for (uint32_t i = 1;; ++i) {
     if (state.load(std::memory_order_acquire) != inactive_ || is_shutdown()) {
       Bump(counters_.spin_hits);
@@ -194,12 +197,14 @@ bool FlipcallEndpoint::Spin() {
     CpuRelax();
     if (i % kPausesPerClockRead == 0 && NowNs() >= deadline) break;
   }
-  // A miss counts against polling only if the peer was not asleep when we
-  // handed over. If we had to wake it, its wake-up latency (tens of us for an idle
-  // vCPU) is in this wait and says nothing about what polling gains once
-  // both sides poll; counting it would lock two backed-off peers into
-  // sleeping forever, each one's probe timing out on the other's wake-up.
-  if (adaptive_ && peer_was_awake_ && ++misses_ >= kMissesBeforeBackoff) {
+  // A miss counts against polling only if the window covered the peer's
+  // wake-up: the peer was not asleep when we handed over, or we polled the
+  // longer after-wake window. A short window after a wake has the wake-up
+  // latency (tens of us for an idle vCPU) in it and says nothing about what
+  // polling gains once both sides poll; counting it would lock two
+  // backed-off peers into sleeping forever, each one's probe timing out on
+  // the other's wake-up.
+  if (adaptive_ && (peer_was_awake_ || after_wake) && ++misses_ >= kMissesBeforeBackoff) {
     misses_ = 0;
     skip_ = backoff_;
     backoff_ = backoff_ >= kMaxBackoff ? kMaxBackoff : backoff_ * 2;

@@ -54,6 +54,16 @@ struct EndpointOptions {
   // CPU pause before sleeping in FUTEX_WAIT. 0: never poll. Bounded so a
   // channel that goes idle sleeps after at most this much CPU.
   uint32_t spin_ns = 0;
+  // The window after a hand-off that had to FUTEX_WAKE a sleeping peer (0:
+  // spin_ns). Waking a halted vCPU takes 20-40 us on a KVM guest, longer than
+  // spin_ns, so with spin_ns alone a pair that once fell asleep stays in a
+  // "wake each other" cycle for good: each side's poll ends before the woken
+  // peer answers, so each hand-off wakes a sleeper again (measured: 1 run in
+  // 8 at 9x the p50 of the polling mode). One longer poll right after a wake
+  // outlasts the wake-up, sees the answer, and the pair is back to polling.
+  // Costs at most this much CPU per wake. A miss of this window counts
+  // toward back-off (it covered the wake-up, so it says the peer is slow).
+  uint32_t wake_spin_ns = 0;
   // Back off after polls that did not see the peer answer in time: after
   // two failures in a row the next 1, 2, 4 ... 1024 waits skip polling
   // (reset by a success). Keeps an idle or overloaded channel from burning
@@ -78,6 +88,12 @@ struct EndpointOptions {
 // answers from the page cache (1-3 us) plus the hand-off with room to spare,
 // and bounds what a miss costs. docs/performance.md has the measurements.
 inline constexpr uint32_t kDefaultSpinNs = 10000;
+// Default EndpointOptions::wake_spin_ns: one wake-up of an idle vCPU (20-30 us
+// typical; a cross-CPU futex round trip, two wakes, is 50-65 us at p50) plus
+// an RPC's work, with room for the slow 1%: at 25 or 35 us the 1-thread p99
+// stayed at 25-54 / 37-40 us (the window ran out, then a sleep); at 50 us it
+// is 21-35 us. The price is the 4-thread p99 (docs/performance.md).
+inline constexpr uint32_t kDefaultWakeSpinNs = 50000;
 
 // Per-endpoint counters (relaxed; read them after the calls finished).
 struct EndpointStats {
@@ -152,7 +168,8 @@ class FlipcallEndpoint {
   Outcome<> WaitUntilActive();
   // The futex part of WaitUntilActive: load, re-check, FUTEX_WAIT, repeat.
   Outcome<> WaitLoop();
-  // Polls connState for up to spin_ns; true once it is no longer the peer's.
+  // Polls connState for up to spin_ns (wake_spin_ns after a hand-off that
+  // woke the peer); true once it is no longer the peer's.
   bool Spin();
   void ShutdownConn();
   uint32_t* state_word() const { return reinterpret_cast<uint32_t*>(window_.data()); }
@@ -173,6 +190,7 @@ class FlipcallEndpoint {
   size_t own_flag_off_;
   size_t peer_flag_off_;
   uint32_t spin_ns_;
+  uint32_t wake_spin_ns_;  // >= spin_ns_
   bool adaptive_;
   int32_t max_spinners_;
   bool skip_when_colocated_;

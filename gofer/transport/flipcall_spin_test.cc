@@ -120,6 +120,50 @@ TEST(FlipcallSpinTest, HandOffToAPollingPeerSkipsFutexWake) {
   EXPECT_EQ(c.spins, 0u);  // the client never polls
 }
 
+// After a hand-off that had to wake a sleeping peer, the waiter polls the
+// longer wake_spin_ns window: the peer's wake-up (tens of us for an idle vCPU)
+// plus its work fit in it, so the answer is seen without sleeping. The server
+// here never polls and takes 2 ms per answer, far past spin_ns (1 us); only
+// the after-wake window can catch it. Control: without it, every wait sleeps.
+TEST(FlipcallSpinTest, AfterWakingASleeperTheWaiterPollsTheWakeWindow) {
+  for (bool wake_window : {true, false}) {
+    SCOPED_TRACE(wake_window ? "wake_spin_ns = 4 s" : "wake_spin_ns unset");
+    Window win = Window::Make();
+    FlipcallEndpoint server(win.Map(), Side::kServer, Polling(0));
+    EndpointOptions copts = Polling(1000);
+    if (wake_window) copts.wake_spin_ns = kLongSpinNs;
+    FlipcallEndpoint client(win.Map(), Side::kClient, copts);
+    RawFlipcallPeer view(win.alloc.fd(), win.w.offset, win.w.length, /*server=*/false);
+    constexpr uint32_t kRounds = 20;
+    std::thread t([&] { IncrementServer(server, /*delay_us=*/2000); });
+    ASSERT_TRUE(client.Connect().ok());
+    const EndpointStats before = client.stats();
+    bool ok = true;
+    for (uint32_t i = 0; i < kRounds && ok; ++i) {
+      // Hand over only once the server sleeps in FUTEX_WAIT: this hand-off
+      // must wake it.
+      while (FlipcallEndpoint::WaiterKind(view.server_flag().load()) !=
+             FlipcallEndpoint::kWaiterSleeping)
+        ::usleep(20);
+      ok = RunRounds(client, 1);  // sends 0, expects 1
+    }
+    EXPECT_TRUE(ok);
+    client.Shutdown();
+    t.join();
+    const EndpointStats c = client.stats();
+    EXPECT_EQ(c.wakes - before.wakes, kRounds);  // every request woke a sleeper
+    EXPECT_EQ(c.waits - before.waits, kRounds);
+    EXPECT_EQ(c.spins - before.spins, kRounds);
+    if (wake_window) {
+      EXPECT_EQ(c.spin_hits - before.spin_hits, kRounds);
+      EXPECT_EQ(c.futex_waits - before.futex_waits, 0u);
+    } else {
+      EXPECT_EQ(c.spin_hits - before.spin_hits, 0u);
+      EXPECT_GE(c.futex_waits - before.futex_waits, kRounds);
+    }
+  }
+}
+
 TEST(FlipcallSpinTest, PeerWithoutWaiterFlagIsAlwaysWoken) {
   // RawFlipcallPeer is what gVisor's endpoint does: CAS + FUTEX_WAKE, FUTEX_WAIT,
   // reserved bytes untouched. Our endpoint must wake it every time, keep
