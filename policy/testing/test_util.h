@@ -1,5 +1,5 @@
 // Helpers for policy_test: temporary directories, in-memory compiles, and
-// children under compiled programs.
+// children under compiled programs (the latter from seccomp/test_util.h).
 //
 //   TempDir dir;                                   // removed (recursively) at scope exit
 //   ErrorOr<CompiledPolicy> p = CompileJson(spec_json, {.directfs = {"false"}});
@@ -8,9 +8,6 @@
 #ifndef HARDGOFER_POLICY_TESTING_TEST_UTIL_H_
 #define HARDGOFER_POLICY_TESTING_TEST_UTIL_H_
 
-#include <sys/types.h>
-
-#include <array>
 #include <functional>
 #include <optional>
 #include <string>
@@ -20,6 +17,7 @@
 #include "policy/flags.h"
 #include "seccomp/bpf_program.h"
 #include "seccomp/rule.h"
+#include "seccomp/test_util.h"
 
 namespace hg::policy::testing {
 
@@ -63,32 +61,14 @@ const pb::SetUse* FindSet(const pb::Policy& p, const std::string& name);
 const pb::Mount* FindMount(const pb::Policy& p, const std::string& path);
 
 // ---- children under a filter ----------------------------------------------
-
-// exit_group at once: no atexit handlers, no sanitizer hooks (which may make
-// syscalls a filter refuses).
-void RawExit(int code);
-// Installs `program` (self_pid = this process) or exits with 100 + error code.
-void InstallOrExit(const seccomp::BpfProgram& program);
-// Runs `body` in a forked child that then RawExits with its return value;
-// returns the wait status. SIGKILLs the child after `time_cap_s`.
-int RunChild(const std::function<int()>& body, int time_cap_s = 30);
-// A 32-bit syscall through int $0x80 (seccomp sees AUDIT_ARCH_I386).
-long Int80(long nr, long a0 = 0, long a1 = 0, long a2 = 0);
-// Whether the kernel runs int $0x80 (CONFIG_IA32_EMULATION), probed in a child.
-bool KernelHasIa32Emulation();
-
-struct Sample {
-  uint32_t nr = 0;  // as seccomp sees it (x32 bit included)
-  seccomp::SyscallArgs args{};
-  std::array<bool, seccomp::kSyscallArgs> self_pid{};  // replace by the child's pid
-};
-
-struct KernelRun {
-  bool ok = false;
-  int status = 0;
-  pid_t pid = 0;
-  std::vector<long> returns;  // per sample: the return value, or -errno
-};
+// The seccomp room's helpers (seccomp/test_util.h), used as they are.
+using seccomp::testing::InstallOrExit;
+using seccomp::testing::Int80;
+using seccomp::testing::KernelHasIa32Emulation;
+using seccomp::testing::KernelRun;
+using seccomp::testing::RawExit;
+using seccomp::testing::RunChild;
+using seccomp::testing::Sample;  // nr as seccomp sees it (x32 bit included)
 
 // The kernel's verdicts for `samples` under `program`, without executing any
 // of them: a guard filter (installed first) answers every call but
